@@ -1,0 +1,132 @@
+"""Markdown → HTML for stories, bios and pages, and the plain-text summary of each.
+
+One Python-Markdown converter is built per process and reused (reset between
+documents): building it costs more than converting a short story.
+Typography stays as the author typed it (no smart quotes), and raw HTML is
+allowed: authors are trusted.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import xml.etree.ElementTree as etree
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from markdown import Markdown
+from markdown.extensions.toc import TocExtension
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import HTML_PLACEHOLDER_RE
+
+from storyblog.callouts import CalloutExtension
+from storyblog.slugs import slugify
+
+WHITESPACE = re.compile(r"[ \t\r\n]+")  # not \s: a non-breaking space stays
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    summary: str
+    """The text of the first top-level paragraph: the default summary of a story."""
+
+
+class FirstParagraph(Treeprocessor):
+    """Keeps the HTML of the document's first real paragraph, once inline markup is done."""
+
+    html = ""
+
+    def run(self, root: etree.Element) -> None:
+        self.html = ""
+        for child in root:
+            if child.tag == "p" and not _is_raw_html_block(child):
+                self.html = self._serialize(_without_footnote_marks(child))
+                return
+
+    def _serialize(self, element: etree.Element) -> str:
+        text = self.md.serializer(element)
+        for postprocessor in self.md.postprocessors:
+            text = postprocessor.run(text)
+        return text
+
+
+class Converter:
+    """A reusable Markdown converter with the story blog's extensions."""
+
+    def __init__(self) -> None:
+        self._markdown = Markdown(
+            extensions=[
+                CalloutExtension(),
+                TocExtension(slugify=lambda value, separator: slugify(value)),
+                "tables",
+                "footnotes",
+                "fenced_code",
+                "sane_lists",
+                "attr_list",
+            ],
+            output_format="html",
+        )
+        self._first_paragraph = FirstParagraph(self._markdown)
+        self._markdown.treeprocessors.register(self._first_paragraph, "first-paragraph", 1)
+
+    def convert(self, text: str) -> Rendered:
+        self._first_paragraph.html = ""  # Markdown skips the tree of an empty document
+        html = self._markdown.reset().convert(text)
+        return Rendered(html=html, summary=plain_text(self._first_paragraph.html))
+
+
+def plain_text(html: str) -> str:
+    """The text a reader sees in an HTML fragment, with entities decoded and spaces folded."""
+    parser = _TextCollector()
+    parser.feed(html)
+    parser.close()
+    return WHITESPACE.sub(" ", "".join(parser.parts)).strip()
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def _is_raw_html_block(paragraph: etree.Element) -> bool:
+    """Python-Markdown keeps a raw HTML block as a paragraph holding only a placeholder."""
+    return len(paragraph) == 0 and bool(HTML_PLACEHOLDER_RE.fullmatch(paragraph.text or ""))
+
+
+def _without_footnote_marks(paragraph: etree.Element) -> etree.Element:
+    """A copy without footnote numbers, which mean nothing in a summary."""
+    cleaned = copy.deepcopy(paragraph)
+    for parent in cleaned.iter():
+        for child in list(parent):
+            if child.tag == "sup" and child.get("id", "").startswith("fnref"):
+                if child.tail:
+                    _append_text(parent, child, child.tail)
+                parent.remove(child)
+    return cleaned
+
+
+def _append_text(parent: etree.Element, child: etree.Element, text: str) -> None:
+    """Keeps the text after a removed element, as ElementTree stores it on the element."""
+    index = list(parent).index(child)
+    if index == 0:
+        parent.text = (parent.text or "") + text
+    else:
+        previous = parent[index - 1]
+        previous.tail = (previous.tail or "") + text
+
+
+_converter: Converter | None = None
+
+
+def convert_all(texts: Sequence[str]) -> list[Rendered]:
+    """Converts documents in order with this process's one converter."""
+    global _converter
+    if _converter is None:
+        _converter = Converter()
+    return [_converter.convert(text) for text in texts]

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+
+from storyblog.markup import Converter, convert_all
+
+
+def html_of(text: str) -> BeautifulSoup:
+    return BeautifulSoup(Converter().convert(text).html, "html.parser")
+
+
+def test_lesson_and_action_callouts_are_labelled_asides() -> None:
+    page = html_of(
+        '!!! lesson "Key learning point"\n    Most customers are **honest**.\n\n'
+        '!!! action "Action steps"\n    1. Trust first.\n    2. Write it down.\n'
+    )
+    lesson, action = page.select("aside.callout")
+    assert lesson["class"] == ["callout", "callout-lesson"]
+    assert lesson.select_one(".callout-label").get_text() == "Key learning point"
+    assert lesson.find("strong").get_text() == "honest"
+    assert action["class"] == ["callout", "callout-action"]
+    assert [li.get_text() for li in action.select("ol li")] == ["Trust first.", "Write it down."]
+
+
+def test_callouts_without_a_label_get_the_one_a_reader_expects() -> None:
+    page = html_of("!!! lesson\n    Trust.\n\n!!! action\n    Act.\n\n!!! tip\n    Tip.\n")
+    labels = [label.get_text() for label in page.select(".callout-label")]
+    assert labels == ["Key learning", "Action steps", "Tip"]
+
+
+def test_other_callout_types_get_the_generic_style_and_an_empty_label_shows_none() -> None:
+    page = html_of('!!! note ""\n    Just a note.\n')
+    aside = page.find("aside")
+    assert aside["class"] == ["callout", "callout-note"]
+    assert aside.select(".callout-label") == []
+
+
+def test_typography_stays_as_authored() -> None:
+    text = "“Curly” quotes, it’s -- not smart, and a non\u00a0breaking space."
+    assert html_of(text).p.get_text() == text
+
+
+def test_raw_html_is_kept_for_trusted_authors() -> None:
+    page = html_of('<figure class="wide"><img src="a.jpg" alt="A"></figure>\n\nText.')
+    assert page.select_one("figure.wide img")["src"] == "a.jpg"
+
+
+def test_tables_footnotes_and_heading_ids() -> None:
+    page = html_of(
+        "## What we learned\n\nIt worked.[^1]\n\n| Before | After |\n|---|---|\n| a | b |\n\n"
+        "[^1]: Mostly.\n"
+    )
+    assert page.h2["id"] == "what-we-learned"
+    assert [td.get_text() for td in page.select("tbody td")] == ["a", "b"]
+    assert page.select_one(".footnote li p").get_text().strip().startswith("Mostly.")
+
+
+def test_heading_ids_are_ascii_for_any_script() -> None:
+    assert html_of("## Привет, мир").h2["id"] == "privet-mir"
+
+
+def test_summary_is_the_text_of_the_first_real_paragraph() -> None:
+    rendered = Converter().convert(
+        '<div class="banner">Raw block</div>\n\n## A heading\n\n'
+        "!!! lesson\n    Not this.\n\n"
+        "It was *raining*[^1] &amp; “cold”\u00a0— <span>really</span>.\n\nSecond paragraph.\n\n"
+        "[^1]: A footnote.\n"
+    )
+    assert rendered.summary == "It was raining & “cold”\u00a0— really."
+
+
+def test_summary_is_empty_without_a_paragraph() -> None:
+    assert Converter().convert("## Only a heading").summary == ""
+    assert Converter().convert("").summary == ""
+
+
+def test_one_converter_converts_many_documents_independently() -> None:
+    first, second, empty = convert_all(["One.[^1]\n\n[^1]: Note one.", "## Two\n\nTwo.", ""])
+    assert "Note one" in first.html
+    assert "Note one" not in second.html
+    assert second.summary == "Two."
+    assert (empty.html, empty.summary) == ("", "")
