@@ -1,0 +1,114 @@
+"""The command line: arguments → a build, and a preview server when asked.
+
+Exit status: 0 built; 1 the content has errors (each listed as
+`path:line: message`, nothing written); 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from storyblog import __version__
+from storyblog.builder import BuildOptions, BuildResult, build
+from storyblog.config import normalize_base_url
+from storyblog.errors import BuildFailed, Problem, UsageError
+from storyblog.serve import serve
+from storyblog.urls import Urls
+
+EXIT_OK, EXIT_CONTENT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="build.py",
+        description="Build the story blog from content/ and templates/ into site/.",
+    )
+    parser.add_argument(
+        "--content",
+        type=Path,
+        default=Path("content"),
+        metavar="DIR",
+        help="the blog's stories, authors and pages (default: content/)",
+    )
+    parser.add_argument(
+        "--templates",
+        type=Path,
+        default=Path("templates"),
+        metavar="DIR",
+        help="the theme: Jinja2 templates and static/ (default: templates/)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path("site"),
+        metavar="DIR",
+        help="where the built blog goes (default: site/)",
+    )
+    parser.add_argument(
+        "--base-url", metavar="URL", help="the blog's address, overriding base_url in site.yml"
+    )
+    parser.add_argument("--drafts", action="store_true", help="include stories marked draft: true")
+    parser.add_argument(
+        "--serve", action="store_true", help="after building, preview the blog in a browser"
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="with --serve: the address to listen on (default: 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=8000, help="with --serve: the port to listen on (default: 8000)"
+    )
+    parser.add_argument("--version", action="version", version=f"storyblog {__version__}")
+    arguments = parser.parse_args(argv)
+    if arguments.base_url is not None and normalize_base_url(arguments.base_url) is None:
+        parser.error("--base-url should be a full address, like https://example.org/blog/")
+    if not arguments.serve and (arguments.host != "127.0.0.1" or arguments.port != 8000):
+        parser.error("--host and --port go with --serve")
+    return arguments  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = parse_arguments(argv)
+    options = BuildOptions(
+        content=arguments.content,
+        templates=arguments.templates,
+        output=arguments.output,
+        base_url=arguments.base_url,
+        drafts=arguments.drafts,
+    )
+    try:
+        result = build(options)
+        report_success(result, options.output)
+        if arguments.serve:
+            serve(options.output, Urls(result.base_url).base_path, arguments.host, arguments.port)
+    except BuildFailed as failure:
+        report_failure(failure.problems, options.output)
+        return EXIT_CONTENT_ERRORS
+    except UsageError as error:
+        print(f"storyblog: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def report_success(result: BuildResult, output: Path) -> None:
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
+    print(
+        f"Built {result.stories} stories into {output}/ in {result.seconds:.2f} s: "
+        f"{result.pages} pages, {result.written} files written, {result.unchanged} unchanged"
+        + (f", {result.removed} removed" if result.removed else "")
+    )
+
+
+def report_failure(problems: list[Problem], output: Path) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    errors = sum(1 for p in problems if not p.is_warning)
+    kept = f", {output}/ still holds the last good build" if output.exists() else ""
+    print(
+        f"{errors} error{'s' if errors != 1 else ''}: nothing was written{kept}.", file=sys.stderr
+    )

@@ -1,0 +1,78 @@
+"""The one Jinja environment, and rendering pages with it.
+
+Autoescape is on, so every front-matter value reaches the page as text;
+story bodies are already HTML and are marked safe by the templates. Undefined
+names are errors, not silent blanks, and every template mistake is reported
+as `templates/file.html:line: message`.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from storyblog.dates import long_date
+from storyblog.errors import Problem
+from storyblog.pages import PageSpec
+from storyblog.urls import Urls
+
+
+class Renderer:
+    def __init__(self, templates_dir: Path, urls: Urls, globals_: Mapping[str, Any]) -> None:
+        self.templates_dir = templates_dir
+        self.urls = urls
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(templates_dir),
+            autoescape=jinja2.select_autoescape(["html", "xml"]),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters["long_date"] = long_date
+        self.env.filters["iso"] = lambda moment: moment.isoformat()
+        self.env.globals.update(globals_)
+
+    def render_all(self, specs: Iterable[PageSpec]) -> tuple[dict[str, bytes], list[Problem]]:
+        """Each page's bytes by path, and the template problems (each reported once)."""
+        pages: dict[str, bytes] = {}
+        problems: dict[Problem, None] = {}
+        for spec in specs:
+            try:
+                pages[spec.path] = self.render(spec).encode("utf-8")
+            except Exception as error:
+                problems[self.problem(error, spec)] = None
+        return pages, list(problems)
+
+    def render(self, spec: PageSpec) -> str:
+        return self.env.get_template(spec.template).render(
+            spec.context,
+            page_url=self.urls.href(spec.path),
+            canonical_url=self.urls.absolute(spec.path),
+        )
+
+    def problem(self, error: Exception, spec: PageSpec) -> Problem:
+        """Names the template file and line where the error happened."""
+        if isinstance(error, jinja2.TemplateSyntaxError):
+            where = self._display(error.filename or str(self.templates_dir / spec.template))
+            return Problem(where, error.lineno, f"template syntax: {error.message}")
+        if isinstance(error, jinja2.TemplateNotFound):
+            missing = (self.templates_dir / str(error.name)).as_posix()
+            return Problem(missing, 1, "this template is missing: storyblog's theme needs it")
+        for frame in reversed(traceback.extract_tb(error.__traceback__)):
+            if self._is_template(frame.filename):
+                return Problem(self._display(frame.filename), frame.lineno or 1, str(error))
+        where = (self.templates_dir / spec.template).as_posix()
+        return Problem(where, 1, f"{type(error).__name__}: {error}")
+
+    def _is_template(self, filename: str) -> bool:
+        return Path(filename).resolve().is_relative_to(self.templates_dir.resolve())
+
+    def _display(self, filename: str) -> str:
+        """templates/story.html, as the user named the folder, not an absolute path."""
+        root, path = self.templates_dir.resolve(), Path(filename).resolve()
+        return (self.templates_dir / path.relative_to(root)).as_posix()
