@@ -1,0 +1,72 @@
+"""The command line's exit statuses: 0 built, 1 content errors, 2 wrong usage."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, TEMPLATES, MakeBlog, story
+
+from storyblog.cli import main
+
+
+def test_build_py_builds_any_content_folder(make_blog: MakeBlog, tmp_path: Path) -> None:
+    blog = make_blog({"posts/a.md": story("A", "2024-01-01")}, build=False)
+    output = tmp_path / "elsewhere"
+    completed = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "--content", str(blog.content),
+         "--templates", str(TEMPLATES), "--output", str(output)],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.startswith(f"Built 1 stories into {output}/")
+    assert (output / "2024" / "01" / "a" / "index.html").is_file()
+
+
+def test_content_errors_exit_1(make_blog: MakeBlog) -> None:
+    blog = make_blog({"posts/a.md": story("A", "not a date")}, build=False)
+    arguments = ["--content", str(blog.content), "--templates", str(TEMPLATES)]
+    assert main([*arguments, "--output", str(blog.output)]) == 1
+    assert not blog.output.exists()
+
+
+def test_a_missing_content_folder_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--content", str(tmp_path / "nope"), "--output", str(tmp_path / "out")])
+    assert code == 2
+    assert "no content folder at" in capsys.readouterr().err
+
+
+def test_missing_templates_are_a_usage_error(
+    make_blog: MakeBlog, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blog = make_blog(build=False)
+    code = main(["--content", str(blog.content), "--templates", str(tmp_path / "none")])
+    assert code == 2
+    assert "no templates at" in capsys.readouterr().err
+
+
+def test_a_folder_storyblog_did_not_write_is_never_overwritten(
+    make_blog: MakeBlog, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blog = make_blog(build=False)
+    precious = tmp_path / "documents"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("years of work")
+    arguments = ["--content", str(blog.content), "--templates", str(TEMPLATES)]
+    assert main([*arguments, "--output", str(precious)]) == 2
+    assert "has files that storyblog did not write" in capsys.readouterr().err
+    assert [p.name for p in precious.iterdir()] == ["thesis.txt"]
+
+
+@pytest.mark.parametrize(
+    "arguments", [["--base-url", "example.org"], ["--port", "9000"], ["--no-such-option"]]
+)
+def test_wrong_arguments_exit_2(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(arguments)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err

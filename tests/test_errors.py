@@ -1,0 +1,278 @@
+"""Bad input: every mistake reported at once as `path:line: message`, and nothing lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import TEMPLATES, Blog, MakeBlog, story
+
+from storyblog.cli import main
+
+
+def run(blog: Blog, *extra: str, templates: Path = TEMPLATES) -> int:
+    arguments = ["--content", str(blog.content), "--templates", str(templates)]
+    return main([*arguments, "--output", str(blog.output), *extra])
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file's bytes and modification time."""
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def good_blog(make_blog: MakeBlog) -> Blog:
+    return make_blog({"posts/good.md": story("Good", "2024-01-01")})
+
+
+def break_and_build(
+    blog: Blog, capsys: pytest.CaptureFixture[str], files: dict[str, str | bytes]
+) -> list[str]:
+    """Writes the broken files, builds, checks the build failed and changed nothing."""
+    before = snapshot(blog.output)
+    blog.write(files)
+    assert run(blog) == 1
+    assert snapshot(blog.output) == before
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[-1].endswith("still holds the last good build.")
+    return lines[:-1]
+
+
+def where(blog: Blog, relative: str) -> str:
+    return (blog.content / relative).as_posix()
+
+
+def test_invalid_yaml_names_the_line_of_the_yaml_error(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = '---\ntitle: "Fine"\nauthor: maya\nlesson: "unclosed\ndate: 2024-01-01\n---\nBody'
+    lines = break_and_build(good_blog, capsys, {"posts/bad.md": text})
+    assert len(lines) == 1
+    assert lines[0].startswith(f"{where(good_blog, 'posts/bad.md')}:6: invalid front matter")
+    assert "double quotes" in lines[0]
+
+
+def test_a_colon_in_an_unquoted_title_gets_a_hint(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = "---\nauthor: maya\ntitle: Lesson one: listen\ndate: 2024-01-01\n---\n"
+    [line] = break_and_build(good_blog, capsys, {"posts/bad.md": text})
+    assert line.startswith(f"{where(good_blog, 'posts/bad.md')}:3: invalid front matter")
+
+
+@pytest.mark.parametrize(
+    ("key", "hint"),
+    [("title", "title:"), ("author", "maya"), ("date", "2024-11-27")],
+)
+def test_a_missing_required_key_is_named_with_an_example(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str], key: str, hint: str
+) -> None:
+    keys = {"title": 'title: "T"', "author": "author: maya", "date": "date: 2024-01-01"}
+    del keys[key]
+    text = "---\n" + "\n".join(keys.values()) + "\n---\nBody\n"
+    [line] = break_and_build(good_blog, capsys, {"posts/bad.md": text})
+    assert line.startswith(f"{where(good_blog, 'posts/bad.md')}:1: missing '{key}'")
+    assert hint in line
+
+
+def test_an_unknown_author_suggests_the_closest_slug(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    [line] = break_and_build(
+        good_blog, capsys, {"posts/bad.md": story("T", "2024-01-01", author="mya")}
+    )
+    assert (
+        line == f"{where(good_blog, 'posts/bad.md')}:3: unknown author 'mya': did you mean 'maya'?"
+    )
+
+
+def test_an_unknown_author_with_nothing_close_says_how_to_add_one(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {"posts/bad.md": story("T", "2024-01-01", author="[maya, zebulon]")}
+    [line] = break_and_build(good_blog, capsys, files)
+    assert "unknown author 'zebulon': add content/authors/zebulon.md" in line
+
+
+def test_an_unparseable_date_says_how_to_write_one(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    [line] = break_and_build(good_blog, capsys, {"posts/bad.md": story("T", "27/11/2024")})
+    assert line.startswith(
+        f"{where(good_blog, 'posts/bad.md')}:4: 'date': '27/11/2024' is not a date"
+    )
+    assert "YYYY-MM-DD" in line
+
+
+def test_a_file_that_is_not_utf8_names_the_line(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    latin1 = story("Café", "2024-01-01", body="Line one.\n\nCaf\xe9 au lait.").encode("latin-1")
+    [line] = break_and_build(good_blog, capsys, {"posts/bad.md": latin1})
+    assert line.startswith(f"{where(good_blog, 'posts/bad.md')}:2: this file is not UTF-8 text")
+    assert "save it as UTF-8" in line
+
+
+def test_two_stories_with_one_address_name_each_other(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {
+        "posts/2024-01-05-same.md": story("One", "2024-01-05"),
+        "posts/other/same.md": story("Two", "2024-01-20"),
+    }
+    lines = break_and_build(good_blog, capsys, files)
+    first = where(good_blog, "posts/2024-01-05-same.md")
+    second = where(good_blog, "posts/other/same.md")
+    advice = "has the same address /2024/01/same/: give one of them another slug: line"
+    assert lines == [f"{first}:1: {second} {advice}", f"{second}:1: {first} {advice}"]
+
+
+def test_an_author_called_guests_collides_with_the_guest_bloggers_page(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    [line] = break_and_build(good_blog, capsys, {"authors/guests.md": "---\nname: G\n---\n"})
+    assert line.startswith(f"{where(good_blog, 'authors/guests.md')}:1: the author slug 'guests'")
+
+
+def test_an_author_file_name_must_be_a_slug(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    [line] = break_and_build(good_blog, capsys, {"authors/Ann Lee.md": "---\nname: Ann\n---\n"})
+    assert line.endswith("rename it to ann-lee.md")
+
+
+def test_a_missing_photo_names_the_file_it_looked_for(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = "---\nname: Ann\nphoto: images/ann.jpg\n---\n"
+    [line] = break_and_build(good_blog, capsys, {"authors/ann.md": text})
+    assert line.startswith(f"{where(good_blog, 'authors/ann.md')}:3: no file ")
+    assert "static/images/ann.jpg" in line
+
+
+def test_a_page_cannot_take_an_address_of_the_blog(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    [line] = break_and_build(good_blog, capsys, {"pages/authors.md": "---\ntitle: A\n---\n"})
+    assert "the address /authors/ is the blog's own" in line
+
+
+def test_a_static_file_cannot_replace_a_page(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    [line] = break_and_build(good_blog, capsys, {"static/index.html": "<p>hi</p>"})
+    assert line.startswith(f"{where(good_blog, 'static/index.html')}:1: this file would replace")
+
+
+def test_files_without_front_matter_or_never_closed(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = break_and_build(
+        good_blog, capsys,
+        {"posts/none.md": "Just text.\n", "posts/open.md": "---\ntitle: T\nNo end.\n"},
+    )  # fmt: skip
+    assert lines == [
+        f"{where(good_blog, 'posts/none.md')}:1: no front matter: start the file with a line ---, "
+        "then lines like title: and date:, then another line ---",
+        f"{where(good_blog, 'posts/open.md')}:1: the front matter is never closed: "
+        "add a line --- after its last key",
+    ]
+
+
+def test_wrong_kinds_of_values(good_blog: Blog, capsys: pytest.CaptureFixture[str]) -> None:
+    text = story("T", "2024-01-01", tags="{a: 1}", draft="maybe", lesson="[one, two]")
+    lines = break_and_build(good_blog, capsys, {"posts/bad.md": text})
+    assert [line.split(": ", 1)[1] for line in lines] == [
+        "'tags' should be a list of text, e.g. tags: [hospitality, travel]",
+        "'draft' should be true or false",
+        "'lesson' should be text, not a list or mapping",
+    ]
+
+
+def test_a_yes_no_word_as_a_title_asks_for_quotes(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = "---\ntitle: No\nauthor: maya\ndate: 2024-01-01\n---\n"
+    [line] = break_and_build(good_blog, capsys, {"posts/bad.md": text})
+    assert line.endswith(":2: 'title' was read as yes/no: put the text in double quotes")
+
+
+def test_every_error_of_a_build_is_listed_at_once_in_file_order(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = break_and_build(
+        good_blog, capsys,
+        {
+            "posts/b.md": story("B", "2024-02-31"),
+            "posts/a.md": story("A", "2024-01-01", author="nobody"),
+            "site.yml": "timezone: Nowhere/Land\n",
+        },
+    )  # fmt: skip
+    assert [line.split(":")[0] for line in lines] == [
+        where(good_blog, "posts/a.md"), where(good_blog, "posts/b.md"), where(good_blog, "site.yml")
+    ]  # fmt: skip
+
+
+def test_a_template_syntax_error_names_the_template_and_line(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "base.html").write_text("<title>x</title>\n{% block content %}{% endblock %}\n")
+    for name in ("index", "authors", "author", "guests", "page", "404"):
+        (theme / f"{name}.html").write_text('{% extends "base.html" %}\n')
+    (theme / "story.html").write_text(
+        '{% extends "base.html" %}\n{% block content %}\n{{ post.title }\n'
+    )
+    before = snapshot(good_blog.output)
+    assert run(good_blog, templates=theme) == 1
+    assert snapshot(good_blog.output) == before
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first.startswith(f"{(theme / 'story.html').as_posix()}:3: template syntax:")
+
+
+def test_an_undefined_name_in_a_template_names_the_template_and_line(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    for template in TEMPLATES.glob("*.html"):
+        (theme / template.name).write_text(template.read_text())
+    story_template = (theme / "story.html").read_text()
+    (theme / "story.html").write_text(
+        story_template.replace("{{ post.title }}", "{{ post.titel }}", 1)
+    )
+    assert run(good_blog, templates=theme) == 1
+    lines = capsys.readouterr().err.splitlines()
+    line_number = (
+        story_template.splitlines().index(
+            next(line for line in story_template.splitlines() if "{{ post.title }}" in line)
+        )
+        + 1
+    )
+    assert lines[0] == (
+        f"{(theme / 'story.html').as_posix()}:{line_number}: 'storyblog.models.Story object' "
+        "has no attribute 'titel'"
+    )
+
+
+def test_a_key_that_looks_like_a_typo_is_a_warning_and_the_build_goes_on(
+    make_blog: MakeBlog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blog = make_blog({"posts/a.md": story("A", "2024-01-01", lessons='"Typo."')}, build=False)
+    assert run(blog) == 0
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"{where(blog, 'posts/a.md')}:5: warning: unknown key 'lessons': did you mean 'lesson'? "
+        "(kept as meta.lessons)"
+    )
+
+
+def test_a_draft_is_checked_too(good_blog: Blog, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {"posts/d.md": story("D", "2024-13-01", draft="true")}
+    [line] = break_and_build(good_blog, capsys, files)
+    assert "'date'" in line

@@ -1,0 +1,64 @@
+"""The writer: only changed files are written, stale ones removed, nothing outside the output."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import MakeBlog, story
+
+from storyblog.writer import safe_join
+
+
+def test_an_unchanged_page_is_not_rewritten(make_blog: MakeBlog) -> None:
+    blog = make_blog(
+        {"posts/a.md": story("A", "2024-01-01"), "posts/b.md": story("B", "2024-01-02")}
+    )
+    page = blog.file("/2024/01/a/")
+    os.utime(page, ns=(1_000_000_000, 1_000_000_000))
+    result = blog.build()
+    assert result.written == 0
+    assert result.unchanged == result.pages + 1  # the pages and the theme's stylesheet
+    assert page.stat().st_mtime_ns == 1_000_000_000
+
+
+def test_an_edit_rewrites_only_the_pages_it_changes(make_blog: MakeBlog) -> None:
+    blog = make_blog({"posts/a.md": story("A", "2024-01-01", body="Old words.\n\nMore.")})
+    blog.write({"posts/a.md": story("A", "2024-01-01", body="Old words.\n\nNew ending.")})
+    assert blog.build().written == 1
+    assert "New ending." in blog.page("/2024/01/a/").get_text()
+
+
+def test_pages_no_longer_made_are_removed(make_blog: MakeBlog) -> None:
+    blog = make_blog({"posts/a.md": story("A", "2024-01-01"), "static/old.txt": "x"})
+    assert blog.exists("/2024/01/a/") and blog.exists("/old.txt")
+    (blog.content / "posts" / "a.md").rename(blog.content / "posts" / "renamed.md")
+    (blog.content / "static" / "old.txt").unlink()
+    result = blog.build()
+    assert result.removed == 2
+    assert blog.exists("/2024/01/renamed/")
+    assert not blog.exists("/2024/01/a/") and not blog.exists("/old.txt")
+    assert not (blog.output / "2024" / "01" / "a").exists()
+
+
+def test_static_files_are_copied_as_they_are_and_content_overrides_the_theme(
+    make_blog: MakeBlog,
+) -> None:
+    blog = make_blog({"static/CNAME": "stories.example.org\n", "static/theme/style.css": "p{}"})
+    assert blog.file("/CNAME").read_text() == "stories.example.org\n"
+    assert blog.file("/theme/style.css").read_text() == "p{}"
+
+
+@pytest.mark.parametrize("path", ["../escape.html", "/etc/passwd", "a/../../b", "", "."])
+def test_safe_join_refuses_to_leave_the_output(tmp_path: Path, path: str) -> None:
+    with pytest.raises(ValueError, match="outside the output folder"):
+        safe_join(tmp_path, path)
+
+
+def test_safe_join_refuses_a_symlink_that_leads_out(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "link").symlink_to(tmp_path)
+    with pytest.raises(ValueError, match="outside the output folder"):
+        safe_join(tmp_path / "out", "link/file.html")
+    assert safe_join(tmp_path / "out", "a/b.html") == tmp_path / "out" / "a" / "b.html"
