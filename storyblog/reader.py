@@ -110,7 +110,7 @@ def read_site(
 
     everything = [*authors, *stories, *pages]
     converted = convert([checked.source.body for checked in everything])
-    body = {c.source.rel: html for c, html in zip(everything, converted, strict=True)}
+    body = {c.source.rel: rendered for c, rendered in zip(everything, converted, strict=True)}
     author_by_slug = {
         a.values["slug"]: Author(**a.values, bio_html=body[a.source.rel].html, source=a.source.rel)
         for a in authors
@@ -157,7 +157,7 @@ class Reader:
         lines: dict[str, int] = {}
         text = self._text(path, display) if path.exists() else None
         if text is not None:
-            data = self._yaml_mapping(text, display) or {}
+            data = self._yaml_mapping(text, display, "settings") or {}
             lines = key_lines(text)
         if base_url is not None:
             data = {**data, "base_url": base_url}
@@ -285,7 +285,7 @@ class Reader:
                 display, 1, "the front matter is never closed: add a line --- after its last key"
             )
             return None
-        front = self._yaml_mapping(front_text, display)
+        front = self._yaml_mapping(front_text, display, "front matter")
         if front is None:
             return None
         rel = path.relative_to(self.content_dir).as_posix()
@@ -305,7 +305,7 @@ class Reader:
             return None
         return text.replace("\r\n", "\n")
 
-    def _yaml_mapping(self, text: str, display: str) -> dict[str, Any] | None:
+    def _yaml_mapping(self, text: str, display: str, what: str) -> dict[str, Any] | None:
         """YAML that must be `key: value` lines; `text` starts on line 1 of the file."""
         try:
             data = yaml.load(text, Loader=DatesAsText)
@@ -313,17 +313,17 @@ class Reader:
             mark = error.problem_mark or error.context_mark
             self.problems.error(
                 display, 1 + (mark.line if mark else 0),
-                f"invalid front matter ({error.problem or 'not YAML'}): each line should be "
+                f"invalid {what} ({error.problem or 'not YAML'}): each line should be "
                 "key: value; put text that has a colon or starts with a quote in double quotes",
             )  # fmt: skip
             return None
         except yaml.YAMLError as error:
-            self.problems.error(display, 1, f"invalid front matter: {error}")
+            self.problems.error(display, 1, f"invalid {what}: {error}")
             return None
         if data is None:
             return {}
         if not isinstance(data, dict):
-            self.problems.error(display, 1, "the front matter should be key: value lines")
+            self.problems.error(display, 1, f"the {what} should be key: value lines")
             return None
         return {str(key): value for key, value in data.items()}
 

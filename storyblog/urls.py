@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from storyblog.models import Author, Page, Story
 
@@ -76,7 +76,7 @@ PATHS: dict[str, Callable[..., str]] = {
     "guests": guests_path,
     "page": page_path,
     "404": not_found_path,
-    "static": lambda name: name.lstrip("/"),
+    "static": lambda name: quote(name.lstrip("/")),
 }
 
 

@@ -276,3 +276,10 @@ def test_a_draft_is_checked_too(good_blog: Blog, capsys: pytest.CaptureFixture[s
     files = {"posts/d.md": story("D", "2024-13-01", draft="true")}
     [line] = break_and_build(good_blog, capsys, files)
     assert "'date'" in line
+
+
+def test_invalid_yaml_in_site_yml_is_named_as_settings(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    [line] = break_and_build(good_blog, capsys, {"site.yml": "title: A\ntimezone: [UTC\n"})
+    assert line.startswith(f"{where(good_blog, 'site.yml')}:3: invalid settings (")
