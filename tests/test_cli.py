@@ -70,3 +70,16 @@ def test_wrong_arguments_exit_2(arguments: list[str], capsys: pytest.CaptureFixt
         main(arguments)
     assert exit_info.value.code == 2
     assert capsys.readouterr().err
+
+
+def test_the_storyblog_command_does_what_build_py_does(make_blog: MakeBlog, tmp_path: Path) -> None:
+    command = Path(sys.executable).parent / "storyblog"
+    assert command.is_file(), "install the package (make test does): pip install -e '.[test]'"
+    blog = make_blog({"posts/a.md": story("A", "2024-01-01")}, build=False)
+    completed = subprocess.run(
+        [str(command), "--content", str(blog.content), "--templates", str(TEMPLATES),
+         "--output", str(tmp_path / "out")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    assert (tmp_path / "out" / "2024" / "01" / "a" / "index.html").is_file()
