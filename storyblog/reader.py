@@ -37,7 +37,8 @@ except ImportError:  # PyYAML built without libyaml
 STORY_KEYS = ("title", "author", "date", "lesson", "tags", "summary", "slug", "draft", "updated")
 AUTHOR_KEYS = ("name", "guest", "website", "photo", "role")
 PAGE_KEYS = ("title", "slug")
-DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})-")
+MARKDOWN_SUFFIXES = (".md", ".markdown")
 TOP_LEVEL_KEY = re.compile(r"^([^\s#:'\"-][^:]*?)\s*:")
 
 Converter = Callable[[Sequence[str]], list[Rendered]]
@@ -102,7 +103,7 @@ def read_site(
     reader = Reader(content_dir, problems)
     config = reader.config(base_url)
     authors = reader.authors()
-    stories = reader.stories(config.tz, {a.source.stem for a in authors}, drafts)
+    stories = reader.stories(config.tz, reader.author_slugs(), drafts)
     pages = reader.pages()
     static_files = list_static(theme_static_dir) + list_static(content_dir / "static")
     if problems.errors:
@@ -170,6 +171,10 @@ class Reader:
 
         return config_from_mapping(data, report, warn)
 
+    def author_slugs(self) -> set[str]:
+        """Every author file's slug, also of a file with mistakes (reported on their own)."""
+        return {path.stem for path in self._paths("authors")}
+
     def authors(self) -> list[Checked]:
         checked = []
         for source in self._sources("authors"):
@@ -193,7 +198,7 @@ class Reader:
         for source in self._sources("posts", recursive=True):
             fields = Fields(source, self.problems, STORY_KEYS)
             title = fields.text("title", required=True, example='title: "The Umbrella"')
-            values = {
+            values: dict[str, Any] = {
                 "title": title,
                 "slug": fields.slug(title, DATE_PREFIX.sub("", source.stem)),
                 "authors": fields.author_slugs(author_slugs),
@@ -205,6 +210,7 @@ class Reader:
                 "draft": fields.boolean("draft"),
                 "meta": fields.meta(),
             }
+            fields.check_file_name_date(values["date"])
             if drafts or not values["draft"]:
                 checked.append(Checked(source, values))
         self._check_one_story_per_address(checked)
@@ -248,22 +254,34 @@ class Reader:
             date, slug = story.values["date"], story.values["slug"]
             if date and slug:
                 by_address["/" + dated_path(date, slug)].append(story.source)
-        for address, sources in by_address.items():
-            if len(sources) < 2:
-                continue
-            for source in sources:
-                others = " and ".join(s.display for s in sources if s is not source)
+        for address, (first, *others) in by_address.items():
+            for source in others:
                 self.problems.error(
                     source.display, source.line_of("slug"),
-                    f"{others} has the same address {address}: "
+                    f"same address {address} as {first.display}: "
                     "give one of them another slug: line",
                 )  # fmt: skip
 
     def _sources(self, folder: str, recursive: bool = False) -> list[Source]:
-        root = self.content_dir / folder
-        paths = sorted(root.glob("**/*.md" if recursive else "*.md"))
-        sources = (self._source(p) for p in paths if not p.name.startswith((".", "_")))
+        sources = (self._source(path) for path in self._paths(folder, recursive))
         return [source for source in sources if source is not None]
+
+    def _paths(self, folder: str, recursive: bool = False) -> list[Path]:
+        """The Markdown files of a folder; any other file gets a warning, not silence."""
+        root = self.content_dir / folder
+        found = []
+        for path in sorted(root.rglob("*") if recursive else root.glob("*")):
+            if not path.is_file() or is_hidden_or_backup(path.name):
+                continue
+            if path.suffix.lower() in MARKDOWN_SUFFIXES:
+                found.append(path)
+            else:
+                self.problems.warning(
+                    path.as_posix(), 1,
+                    "skipped: only files ending in .md are read here; to publish it, "
+                    f"save it as {path.name.split('.')[0]}.md",
+                )  # fmt: skip
+        return found
 
     def _source(self, path: Path) -> Source | None:
         display = path.as_posix()
@@ -310,12 +328,8 @@ class Reader:
         try:
             data = yaml.load(text, Loader=DatesAsText)
         except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            self.problems.error(
-                display, 1 + (mark.line if mark else 0),
-                f"invalid {what} ({error.problem or 'not YAML'}): each line should be "
-                "key: value; put text that has a colon or starts with a quote in double quotes",
-            )  # fmt: skip
+            line = 1 + yaml_error_line(error)
+            self.problems.error(display, line, f"this line of the {what} {yaml_advice(error)}")
             return None
         except yaml.YAMLError as error:
             self.problems.error(display, 1, f"invalid {what}: {error}")
@@ -323,7 +337,9 @@ class Reader:
         if data is None:
             return {}
         if not isinstance(data, dict):
-            self.problems.error(display, 1, f"the {what} should be key: value lines")
+            self.problems.error(
+                display, 1, f"the {what} should be key: value lines, without a - in front"
+            )
             return None
         return {str(key): value for key, value in data.items()}
 
@@ -410,7 +426,8 @@ class Fields:
     def author_slugs(self, known: set[str]) -> tuple[str, ...]:
         value = self._value("author")
         if value is None:
-            names = ", ".join(sorted(known)[:5]) or "none yet: add one in content/authors/"
+            names = ", ".join(sorted(known)[:8]) + (", …" if len(known) > 8 else "")
+            names = names or "none yet: add one in content/authors/"
             self.error("author", f"missing 'author': add the author's slug (known: {names})")
             return ()
         slugs = value if isinstance(value, list) else [value]
@@ -430,6 +447,16 @@ class Fields:
         self.error("slug", "cannot make an address from the file name or title: add slug: my-story")
         return ""
 
+    def check_file_name_date(self, date: datetime | None) -> None:
+        """A date at the start of the file name that disagrees with `date:` is a likely slip."""
+        named = DATE_PREFIX.match(self.source.stem)
+        if date and named and named.group(1) != f"{date:%Y-%m-%d}":
+            self.problems.warning(
+                self.source.display, self.source.line_of("date"),
+                f"the file name says {named.group(1)} but date: says {date:%Y-%m-%d}, "
+                f"which decides the address (/{date:%Y/%m}/…): correct whichever is wrong",
+            )  # fmt: skip
+
     def meta(self) -> Mapping[str, Any]:
         """Keys storyblog does not know, for the templates; likely typos are warned about."""
         extra = {k: v for k, v in self.source.front.items() if k not in self.known}
@@ -438,7 +465,8 @@ class Fields:
             if close:
                 self.problems.warning(
                     self.source.display, self.source.line_of(key),
-                    f"unknown key '{key}': did you mean '{close[0]}'? (kept as meta.{key})",
+                    f"unknown key '{key}': did you mean '{close[0]}'? "
+                    f"Until it is renamed, it is not used as the {close[0]}",
                 )  # fmt: skip
         return MappingProxyType(extra)
 
@@ -451,6 +479,47 @@ def unknown_author_message(slug: str, known: Iterable[str]) -> str:
         f"unknown author '{slug}': add content/authors/{slug}.md with a name: line, "
         "or use the file name (without .md) of an author in content/authors/"
     )
+
+
+def yaml_advice(error: yaml.MarkedYAMLError) -> str:
+    """What a writer can do about a YAML error, in words rather than YAML's."""
+    problem = f"{error.context or ''} {error.problem or ''}"
+    if "mapping values are not allowed" in problem:
+        return (
+            "has a colon inside a value, or starts with spaces: put a value with a colon in "
+            'double quotes (title: "Lesson one: listen") and start each key at the line\'s start'
+        )
+    if "simple key" in problem:
+        return "has no colon after its key: write it as key: value, e.g. author: maya-okonkwo"
+    if "tab character" in problem:
+        return "starts with a tab: remove it, so that the key starts the line"
+    if "quoted scalar" in problem or "end of stream" in problem:
+        return 'opens a quote that is never closed: add the closing " at the end of the value'
+    if "flow" in problem:
+        return "opens a [ or { that is never closed: add the closing ] or } on this line"
+    if "expected <block end>" in problem or "expected key" in problem:
+        return (
+            "has text after a closing quote: put the whole value in double quotes, "
+            "with curly quotes “ ” or single quotes inside it"
+        )
+    return (
+        f"is not valid ({error.problem or 'not YAML'}): each line should be key: value, "
+        "with text that has a colon or quotes put in double quotes"
+    )
+
+
+def yaml_error_line(error: yaml.MarkedYAMLError) -> int:
+    """The line to fix, from 0: where an unclosed quote or list opened, else where YAML stumbled."""
+    unclosed = any(
+        what in (error.context or "") for what in ("quoted scalar", "flow", "simple key")
+    )
+    mark = (error.context_mark if unclosed else None) or error.problem_mark or error.context_mark
+    return mark.line if mark else 0
+
+
+def is_hidden_or_backup(name: str) -> bool:
+    """Editors' lock, swap and backup files, and hidden files: never content."""
+    return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swo", ".bak", ".tmp"))
 
 
 def key_lines(text: str) -> dict[str, int]:
