@@ -97,10 +97,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def report_success(result: BuildResult, output: Path) -> None:
     for warning in result.warnings:
         print(warning, file=sys.stderr)
+    warnings = len(result.warnings)
     print(
         f"Built {result.stories} stories into {output}/ in {result.seconds:.2f} s: "
         f"{result.pages} pages, {result.written} files written, {result.unchanged} unchanged"
         + (f", {result.removed} removed" if result.removed else "")
+        + (f"; {warnings} warning{'s' if warnings > 1 else ''} above" if warnings else "")
     )
 
 

@@ -8,8 +8,12 @@ as `templates/file.html:line: message`.
 
 from __future__ import annotations
 
+import difflib
+import pydoc
+import re
 import traceback
 from collections.abc import Iterable, Mapping
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +67,10 @@ class Renderer:
         if isinstance(error, jinja2.TemplateNotFound):
             missing = (self.templates_dir / str(error.name)).as_posix()
             return Problem(missing, 1, "this template is missing: storyblog's theme needs it")
+        message = explain(error, [*spec.context, *self.env.globals])
         for frame in reversed(traceback.extract_tb(error.__traceback__)):
             if self._is_template(frame.filename):
-                return Problem(self._display(frame.filename), frame.lineno or 1, str(error))
+                return Problem(self._display(frame.filename), frame.lineno or 1, message)
         where = (self.templates_dir / spec.template).as_posix()
         return Problem(where, 1, f"{type(error).__name__}: {error}")
 
@@ -76,3 +81,27 @@ class Renderer:
         """templates/story.html, as the user named the folder, not an absolute path."""
         root, path = self.templates_dir.resolve(), Path(filename).resolve()
         return (self.templates_dir / path.relative_to(root)).as_posix()
+
+
+NO_ATTRIBUTE = re.compile(r"'(?P<owner>[\w.]+) object' has no attribute '(?P<name>\w+)'")
+IS_UNDEFINED = re.compile(r"'(?P<name>\w+)' is undefined")
+
+
+def explain(error: Exception, names: Iterable[str]) -> str:
+    """Jinja's message about an unknown name, with the name that was likely meant."""
+    message = str(error)
+    if match := IS_UNDEFINED.fullmatch(message):
+        return _did_you_mean(f"'{match['name']}' is not defined on this page", match["name"], names)
+    if match := NO_ATTRIBUTE.fullmatch(message):
+        name, owner = match["name"], pydoc.locate(match["owner"])
+        if isinstance(owner, type):
+            known = [f.name for f in fields(owner)] if is_dataclass(owner) else []
+            known += [attribute for attribute in dir(owner) if not attribute.startswith("_")]
+            return _did_you_mean(f"a {owner.__name__} has no '{name}'", name, known)
+        return f"no '{name}' here: check for it first with {{% if ….{name} is defined %}}"
+    return message
+
+
+def _did_you_mean(message: str, name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=0.6)
+    return f"{message}: did you mean '{close[0]}'?" if close else message

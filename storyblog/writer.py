@@ -39,9 +39,11 @@ def check_output(output_dir: Path) -> None:
         raise UsageError(f"the output {output_dir} is a file, not a folder")
     if (output_dir / MARKER).is_file() or not any(output_dir.iterdir()):
         return
+    names = sorted(path.name for path in output_dir.iterdir())
+    shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
     raise UsageError(
-        f"the output folder {output_dir} has files that storyblog did not write; "
-        "choose an empty or new folder with --output, or delete this one first"
+        f"the output folder {output_dir} holds files that storyblog did not write ({shown}), "
+        "and a build would replace them: build into a new or empty folder with --output DIR"
     )
 
 

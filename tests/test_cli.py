@@ -58,7 +58,7 @@ def test_a_folder_storyblog_did_not_write_is_never_overwritten(
     (precious / "thesis.txt").write_text("years of work")
     arguments = ["--content", str(blog.content), "--templates", str(TEMPLATES)]
     assert main([*arguments, "--output", str(precious)]) == 2
-    assert "has files that storyblog did not write" in capsys.readouterr().err
+    assert "holds files that storyblog did not write (thesis.txt)" in capsys.readouterr().err
     assert [p.name for p in precious.iterdir()] == ["thesis.txt"]
 
 
