@@ -102,8 +102,9 @@ def read_site(
     """The whole blog, or None when `problems` has errors (each of them reported)."""
     reader = Reader(content_dir, problems)
     config = reader.config(base_url)
-    authors = reader.authors()
-    stories = reader.stories(config.tz, reader.author_slugs(), drafts)
+    author_files = reader.markdown_files("authors")
+    authors = reader.authors(author_files)
+    stories = reader.stories(config.tz, {path.stem for path in author_files}, drafts)
     pages = reader.pages()
     static_files = list_static(theme_static_dir) + list_static(content_dir / "static")
     if problems.errors:
@@ -171,13 +172,11 @@ class Reader:
 
         return config_from_mapping(data, report, warn)
 
-    def author_slugs(self) -> set[str]:
-        """Every author file's slug, also of a file with mistakes (reported on their own)."""
-        return {path.stem for path in self._paths("authors")}
-
-    def authors(self) -> list[Checked]:
+    def authors(self, files: list[Path]) -> list[Checked]:
+        """Each author's checked values. A story may name an author whose file has
+        mistakes: those are reported on their own, not again as an unknown author."""
         checked = []
-        for source in self._sources("authors"):
+        for source in self._sources(files):
             fields = Fields(source, self.problems, AUTHOR_KEYS)
             values = {
                 "slug": source.stem,
@@ -195,7 +194,7 @@ class Reader:
     def stories(self, tz: tzinfo, author_slugs: set[str], drafts: bool) -> list[Checked]:
         """Each story's checked values; drafts are checked too, but kept only when asked for."""
         checked = []
-        for source in self._sources("posts", recursive=True):
+        for source in self._sources(self.markdown_files("posts", recursive=True)):
             fields = Fields(source, self.problems, STORY_KEYS)
             title = fields.text("title", required=True, example='title: "The Umbrella"')
             values: dict[str, Any] = {
@@ -219,7 +218,7 @@ class Reader:
     def pages(self) -> list[Checked]:
         checked = []
         taken: dict[str, str] = {}
-        for source in self._sources("pages"):
+        for source in self._sources(self.markdown_files("pages")):
             fields = Fields(source, self.problems, PAGE_KEYS)
             title = fields.text("title", required=True, example="title: About")
             slug = fields.slug(title, source.stem)
@@ -262,26 +261,30 @@ class Reader:
                     "give one of them another slug: line",
                 )  # fmt: skip
 
-    def _sources(self, folder: str, recursive: bool = False) -> list[Source]:
-        sources = (self._source(path) for path in self._paths(folder, recursive))
-        return [source for source in sources if source is not None]
-
-    def _paths(self, folder: str, recursive: bool = False) -> list[Path]:
-        """The Markdown files of a folder; any other file gets a warning, not silence."""
+    def markdown_files(self, folder: str, recursive: bool = False) -> list[Path]:
+        """The Markdown files of a folder; anything else there gets a warning, not silence."""
         root = self.content_dir / folder
         found = []
         for path in sorted(root.rglob("*") if recursive else root.glob("*")):
-            if not path.is_file() or is_hidden_or_backup(path.name):
+            if is_hidden_or_backup(path.name) or (recursive and path.is_dir()):
                 continue
-            if path.suffix.lower() in MARKDOWN_SUFFIXES:
+            if path.is_dir():
+                self.problems.warning(
+                    path.as_posix(), 1, f"skipped: sub-folders of {folder}/ are not read"
+                )
+            elif path.suffix.lower() in MARKDOWN_SUFFIXES:
                 found.append(path)
             else:
                 self.problems.warning(
                     path.as_posix(), 1,
-                    "skipped: only files ending in .md are read here; to publish it, "
-                    f"save it as {path.name.split('.')[0]}.md",
+                    f"skipped: only files ending in .md are read in {folder}/: rename it to "
+                    f"{path.name.split('.')[0]}.md if it is one, or move it to static/",
                 )  # fmt: skip
         return found
+
+    def _sources(self, paths: list[Path]) -> list[Source]:
+        sources = (self._source(path) for path in paths)
+        return [source for source in sources if source is not None]
 
     def _source(self, path: Path) -> Source | None:
         display = path.as_posix()

@@ -332,7 +332,7 @@ def test_files_that_are_not_markdown_are_named_not_skipped_silently(
     warnings = capsys.readouterr().err.strip().splitlines()
     assert warnings[0] == (
         f"{where(blog, 'posts/three.md.txt')}:1: warning: skipped: only files ending in .md are "
-        "read here; to publish it, save it as three.md"
+        "read in posts/: rename it to three.md if it is one, or move it to static/"
     )
     assert len(warnings) == 1
 
@@ -369,3 +369,18 @@ def test_template_mistakes_are_explained(
     (theme / "story.html").write_text(story_template.replace("{{ post.title }}", mistake, 1))
     assert run(good_blog, templates=theme) == 1
     assert capsys.readouterr().err.splitlines()[0].endswith(message)
+
+
+def test_stray_files_and_folders_in_authors_are_each_named_once(
+    make_blog: MakeBlog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blog = make_blog(
+        {"authors/maya.jpg": b"\xff\xd8", "authors/old/ann.md": "---\nname: Ann\n---\n"},
+        build=False,
+    )
+    assert run(blog) == 0
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"{where(blog, 'authors/maya.jpg')}:1: warning: skipped: only files ending in .md are "
+        "read in authors/: rename it to maya.md if it is one, or move it to static/",
+        f"{where(blog, 'authors/old')}:1: warning: skipped: sub-folders of authors/ are not read",
+    ]
