@@ -22,6 +22,9 @@ MONTH_NAMES = (
 )  # fmt: skip
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
+FIRST_YEAR = 1900
+"""Stories are dated when they are published: an earlier year is a typo (and clocks then
+kept local mean time, which no page can show)."""
 HOW_TO_WRITE = "write it as YYYY-MM-DD, or YYYY-MM-DD HH:MM, e.g. 2024-11-27 or 2024-11-27 18:30"
 
 
@@ -35,6 +38,8 @@ def parse_date(text: str, tz: tzinfo) -> datetime:
     if not match:
         raise DateError(f"'{text}' is not a date: {HOW_TO_WRITE}")
     part = {k: int(v) for k, v in match.groupdict().items() if v and k != "offset"}
+    if part["year"] < FIRST_YEAR:
+        raise DateError(f"'{text}' is before {FIRST_YEAR}: is the year a typo?")
     try:
         moment = datetime(
             part["year"], part["month"], part["day"],
@@ -43,9 +48,12 @@ def parse_date(text: str, tz: tzinfo) -> datetime:
     except ValueError as error:
         raise DateError(f"'{text}' is not a real date ({error}): {HOW_TO_WRITE}") from None
     offset = match.group("offset")
-    if offset is None:
-        return moment.replace(tzinfo=tz)
-    return moment.replace(tzinfo=_fixed_offset(offset)).astimezone(tz)
+    written = moment.replace(tzinfo=tz if offset is None else _fixed_offset(offset))
+    try:
+        # Through UTC and back: a time that a DST change skips gets the offset it really has.
+        return written.astimezone(UTC).astimezone(tz)
+    except OverflowError:
+        raise DateError(f"'{text}' is too far in the past or future: {HOW_TO_WRITE}") from None
 
 
 def _fixed_offset(text: str) -> tzinfo:

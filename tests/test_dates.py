@@ -13,8 +13,8 @@ UTC = ZoneInfo("UTC")
 
 def test_a_day_is_midnight_in_the_sites_timezone() -> None:
     moment = parse_date("2024-11-27", CHICAGO)
-    assert moment == datetime(2024, 11, 27, tzinfo=CHICAGO)
-    assert moment.utcoffset() is not None
+    assert moment == datetime(2024, 11, 27, 6, tzinfo=UTC)
+    assert moment.isoformat() == "2024-11-27T00:00:00-06:00"
 
 
 def test_a_time_without_offset_is_local_and_keeps_its_day() -> None:
@@ -80,3 +80,22 @@ def test_an_impossible_offset_is_refused() -> None:
 )
 def test_long_dates_read_as_in_the_blogs_of_the_genre(moment: datetime, text: str) -> None:
     assert long_date(moment) == text
+
+
+def test_a_time_skipped_by_daylight_saving_gets_its_real_offset() -> None:
+    new_york = ZoneInfo("America/New_York")
+    assert parse_date("2024-03-10 02:30", new_york).isoformat() == "2024-03-10T03:30:00-04:00"
+
+
+def test_a_time_that_happens_twice_in_autumn_is_the_first_one() -> None:
+    new_york = ZoneInfo("America/New_York")
+    assert parse_date("2024-11-03 01:30", new_york).isoformat() == "2024-11-03T01:30:00-04:00"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("9999-12-31 23:00-05:00", "too far in the past or future"),
+    ("0999-01-01", "before 1900: is the year a typo?"),
+])  # fmt: skip
+def test_dates_at_the_edges_are_refused_with_a_message(text: str, message: str) -> None:
+    with pytest.raises(DateError, match=message):
+        parse_date(text, CHICAGO)
