@@ -34,7 +34,7 @@ test: lint
 
 # Rewrite tests/golden/ from tests/fixtures/golden-blog/ after an intended change to the output.
 golden: $(VENV)/.installed-test
-	STORYBLOG_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_golden.py
+	$(BIN)/python tests/test_golden.py
 
 clean:
 	rm -rf site .cache

@@ -1,13 +1,13 @@
 """The whole built fixture blog, compared file by file with the golden output.
 
-Regenerate after an intended change to the output with `make golden`, then
-read the diff of tests/golden/ before committing it.
+After an intended change to the output, regenerate it with `make golden`
+(`python tests/test_golden.py`), then read `git diff tests/golden` before
+committing it. The test itself never rewrites the golden files.
 """
 
 from __future__ import annotations
 
 import difflib
-import os
 import shutil
 from pathlib import Path
 
@@ -28,21 +28,16 @@ def built_files(folder: Path) -> dict[str, bytes]:
     }
 
 
+def build_fixture(output: Path) -> dict[str, bytes]:
+    build(BuildOptions(content=FIXTURE, templates=TEMPLATES, output=output))
+    return built_files(output)
+
+
 def test_the_fixture_blog_builds_to_the_golden_output(tmp_path: Path) -> None:
-    build(BuildOptions(content=FIXTURE, templates=TEMPLATES, output=tmp_path / "site"))
-    actual = built_files(tmp_path / "site")
-    if os.environ.get("STORYBLOG_UPDATE_GOLDEN"):
-        shutil.rmtree(GOLDEN, ignore_errors=True)
-        for name, data in actual.items():
-            (GOLDEN / name).parent.mkdir(parents=True, exist_ok=True)
-            (GOLDEN / name).write_bytes(data)
+    actual = build_fixture(tmp_path / "site")
     expected = built_files(GOLDEN)
-    problems = [
-        f"missing from the build: {name}" for name in sorted(expected.keys() - actual.keys())
-    ]
-    problems += [
-        f"not in the golden output: {name}" for name in sorted(actual.keys() - expected.keys())
-    ]
+    problems = [f"missing from the build: {name}" for name in sorted(expected - actual.keys())]
+    problems += [f"not in the golden output: {name}" for name in sorted(actual - expected.keys())]
     for name in sorted(expected.keys() & actual.keys()):
         if expected[name] != actual[name]:
             diff = difflib.unified_diff(
@@ -51,3 +46,15 @@ def test_the_fixture_blog_builds_to_the_golden_output(tmp_path: Path) -> None:
             )  # fmt: skip
             problems.append("\n".join(diff))
     assert not problems, "\n\n".join(problems) + "\n\nIf the change is intended: make golden"
+
+
+def regenerate() -> None:
+    """Rewrites tests/golden/ from a fresh build of the fixture blog."""
+    shutil.rmtree(GOLDEN, ignore_errors=True)
+    for name in build_fixture(GOLDEN):
+        print(f"tests/golden/{name}")
+    shutil.rmtree(GOLDEN / THEME_ASSETS, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    regenerate()
