@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from storyblog.archive import Blog
 from storyblog.errors import BuildFailed, Problem, Problems, UsageError
 from storyblog.models import Site
-from storyblog.pages import PageSpec, plan
+from storyblog.plan import PageSpec, plan_pages
 from storyblog.reader import read_site
 from storyblog.render import Renderer
 from storyblog.urls import Urls, output_file
@@ -31,7 +31,8 @@ class BuildOptions:
 
 @dataclass(frozen=True)
 class BuildResult:
-    base_url: str
+    base_path: str
+    """Where the blog lives on its host, e.g. /blog/: the preview serves it there."""
     stories: int
     pages: int
     written: int
@@ -59,7 +60,7 @@ def build(options: BuildOptions) -> BuildResult:
         raise BuildFailed(problems.found)
     urls = Urls(site.config.base_url)
     blog = Blog(site)
-    specs = plan(blog, urls)
+    specs = plan_pages(blog, urls)
     check_static_paths(site, specs, problems)
 
     # Render every page in memory; write only if all of them rendered.
@@ -72,7 +73,7 @@ def build(options: BuildOptions) -> BuildResult:
     stats = write_site(options.output, files, site.static_files)
 
     return BuildResult(
-        base_url=site.config.base_url,
+        base_path=urls.base_path,
         stories=len(site.stories),
         pages=len(files),
         written=stats.written,
@@ -98,13 +99,17 @@ def check_folders(options: BuildOptions) -> None:
 
 
 def check_static_paths(site: Site, specs: list[PageSpec], problems: Problems) -> None:
-    """A static file may not hide a page the blog makes (e.g. content/static/index.html)."""
+    """A static file may not take the place of a page, nor of a folder that holds pages
+    (content/static/index.html, content/static/authors), nor need a page to be a folder."""
     page_files = {output_file(spec.path) for spec in specs}
+    page_folders = {str(parent) for file in page_files for parent in PurePosixPath(file).parents}
     for static in site.static_files:
-        if static.target in page_files:
+        in_a_page = any(str(p) in page_files for p in PurePosixPath(static.target).parents)
+        if static.target in page_files or static.target in page_folders or in_a_page:
             problems.error(
                 static.source.as_posix(), 1,
-                f"this file would replace the blog's page /{static.target}: rename or move it",
+                f"this file would take the place of the blog's own /{static.target}: "
+                "rename or move it",
             )  # fmt: skip
 
 

@@ -16,7 +16,6 @@ from storyblog.builder import BuildOptions, BuildResult, build
 from storyblog.config import normalize_base_url
 from storyblog.errors import BuildFailed, Problem, UsageError
 from storyblog.serve import serve
-from storyblog.urls import Urls
 
 EXIT_OK, EXIT_CONTENT_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -84,13 +83,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = build(options)
         report_success(result, options.output)
         if arguments.serve:
-            serve(options.output, Urls(result.base_url).base_path, arguments.host, arguments.port)
+            serve(options.output, result.base_path, arguments.host, arguments.port)
     except BuildFailed as failure:
         report_failure(failure.problems, options.output)
         return EXIT_CONTENT_ERRORS
     except UsageError as error:
         print(f"storyblog: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as error:  # the disk, not the content: full, read-only, gone
+        print(f"storyblog: could not write the blog: {error}", file=sys.stderr)
+        return EXIT_CONTENT_ERRORS
     return EXIT_OK
 
 

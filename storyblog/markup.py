@@ -27,6 +27,15 @@ WHITESPACE = re.compile(r"[ \t\r\n]+")  # not \s: a non-breaking space stays
 
 
 @dataclass(frozen=True)
+class Document:
+    """Markdown to convert. Ids (headings, footnotes) get `id_prefix`, for documents that
+    share a page with another one: an author's bio under a story."""
+
+    text: str
+    id_prefix: str = ""
+
+
+@dataclass(frozen=True)
 class Rendered:
     html: str
     summary: str
@@ -52,6 +61,21 @@ class FirstParagraph(Treeprocessor):
         return text
 
 
+class PrefixIds(Treeprocessor):
+    """Prefixes every id, and every link to one, once headings and footnotes have theirs."""
+
+    prefix = ""
+
+    def run(self, root: etree.Element) -> None:
+        if not self.prefix:
+            return
+        for element in root.iter():
+            if element.get("id"):
+                element.set("id", self.prefix + element.get("id", ""))
+            if element.get("href", "").startswith("#"):
+                element.set("href", "#" + self.prefix + element.get("href", "")[1:])
+
+
 class Converter:
     """A reusable Markdown converter with the story blog's extensions."""
 
@@ -70,10 +94,13 @@ class Converter:
         )
         self._first_paragraph = FirstParagraph(self._markdown)
         self._markdown.treeprocessors.register(self._first_paragraph, "first-paragraph", 1)
+        self._prefix_ids = PrefixIds(self._markdown)
+        self._markdown.treeprocessors.register(self._prefix_ids, "prefix-ids", 2)
 
-    def convert(self, text: str) -> Rendered:
+    def convert(self, document: Document) -> Rendered:
         self._first_paragraph.html = ""  # Markdown skips the tree of an empty document
-        html = self._markdown.reset().convert(text)
+        self._prefix_ids.prefix = document.id_prefix
+        html = self._markdown.reset().convert(document.text)
         return Rendered(html=html, summary=plain_text(self._first_paragraph.html))
 
 
@@ -124,9 +151,9 @@ def _append_text(parent: etree.Element, child: etree.Element, text: str) -> None
 _converter: Converter | None = None
 
 
-def convert_all(texts: Sequence[str]) -> list[Rendered]:
+def convert_all(documents: Sequence[Document]) -> list[Rendered]:
     """Converts documents in order with this process's one converter."""
     global _converter
     if _converter is None:
         _converter = Converter()
-    return [_converter.convert(text) for text in texts]
+    return [_converter.convert(document) for document in documents]

@@ -31,7 +31,7 @@ class Author:
 
     @property
     def first_name(self) -> str:
-        return self.name.split()[0]
+        return (self.name.split() or [self.name])[0]
 
     @property
     def initials(self) -> str:

@@ -21,7 +21,7 @@ import jinja2
 
 from storyblog.dates import long_date
 from storyblog.errors import Problem
-from storyblog.pages import PageSpec
+from storyblog.plan import PageSpec
 from storyblog.urls import Urls
 
 
@@ -49,7 +49,10 @@ class Renderer:
             try:
                 pages[spec.path] = self.render(spec).encode("utf-8")
             except Exception as error:
-                problems[self.problem(error, spec)] = None
+                problem = self.problem(error, spec)
+                if problem is None:
+                    raise  # not a template's mistake: storyblog's own, with its traceback
+                problems[problem] = None
         return pages, list(problems)
 
     def render(self, spec: PageSpec) -> str:
@@ -59,20 +62,20 @@ class Renderer:
             canonical_url=self.urls.absolute(spec.path),
         )
 
-    def problem(self, error: Exception, spec: PageSpec) -> Problem:
-        """Names the template file and line where the error happened."""
+    def problem(self, error: Exception, spec: PageSpec) -> Problem | None:
+        """The template file and line where the error happened; None if no template did it."""
         if isinstance(error, jinja2.TemplateSyntaxError):
             where = self._display(error.filename or str(self.templates_dir / spec.template))
             return Problem(where, error.lineno, f"template syntax: {error.message}")
         if isinstance(error, jinja2.TemplateNotFound):
             missing = (self.templates_dir / str(error.name)).as_posix()
             return Problem(missing, 1, "this template is missing: storyblog's theme needs it")
+        innermost_first = reversed(traceback.extract_tb(error.__traceback__))
+        frame = next((f for f in innermost_first if self._is_template(f.filename)), None)
+        if frame is None:
+            return None
         message = explain(error, [*spec.context, *self.env.globals])
-        for frame in reversed(traceback.extract_tb(error.__traceback__)):
-            if self._is_template(frame.filename):
-                return Problem(self._display(frame.filename), frame.lineno or 1, message)
-        where = (self.templates_dir / spec.template).as_posix()
-        return Problem(where, 1, f"{type(error).__name__}: {error}")
+        return Problem(self._display(frame.filename), frame.lineno or 1, message)
 
     def _is_template(self, filename: str) -> bool:
         return Path(filename).resolve().is_relative_to(self.templates_dir.resolve())

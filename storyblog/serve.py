@@ -58,7 +58,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _respond(self, send_body: bool) -> None:
         path = urlsplit(self.path).path
         if not path.startswith(self.base_path):
-            if path in ("", "/"):
+            if path in ("", "/", self.base_path.rstrip("/")):
                 return self._redirect(self.base_path)
             return self._not_found(send_body)
         relative = path[len(self.base_path) :]

@@ -15,10 +15,8 @@ from urllib.parse import quote, urlsplit
 from storyblog.models import Author, Page, Story
 
 GUESTS_SLUG = "guests"
-RESERVED_PAGE_SLUGS = frozenset(
-    {"authors", "page", "archive", "lessons", "tags", "feed.xml", "sitemap.xml", "404"}
-)
-"""Top-level names the blog's own pages use: a standalone page cannot take them."""
+RESERVED_PAGE_SLUGS = frozenset({"authors", "page", "archive", "lessons", "tags"})
+"""Top-level folders of the blog's own pages: a standalone page cannot take their names."""
 
 
 def is_reserved_page_slug(slug: str) -> bool:
@@ -40,7 +38,7 @@ def story_path(story: Story) -> str:
 
 
 def dated_path(date: datetime, slug: str) -> str:
-    return f"{date:%Y}/{date:%m}/{slug}/"
+    return f"{date.year:04d}/{date.month:02d}/{slug}/"
 
 
 def authors_path() -> str:

@@ -61,8 +61,7 @@ def safe_join(root: Path, relative: str) -> Path:
 def write_site(
     output_dir: Path, pages: Mapping[str, bytes], static_files: Iterable[StaticFile]
 ) -> WriteStats:
-    """Makes output_dir hold exactly these pages and static files."""
-    check_output(output_dir)
+    """Makes output_dir hold exactly these pages and static files (check_output first)."""
     output_dir.mkdir(parents=True, exist_ok=True)
     _write_if_changed(output_dir / MARKER, MARKER_TEXT.encode())
     contents: dict[str, Path | bytes] = {f.target: f.source for f in static_files}

@@ -83,3 +83,17 @@ def test_the_storyblog_command_does_what_build_py_does(make_blog: MakeBlog, tmp_
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr
     assert (tmp_path / "out" / "2024" / "01" / "a" / "index.html").is_file()
+
+
+def test_a_disk_that_refuses_writes_gets_a_message_not_a_traceback(
+    make_blog: MakeBlog, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blog = make_blog({"posts/a.md": story("A", "2024-01-01")}, build=False)
+
+    def full_disk(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("storyblog.writer.os.replace", full_disk)
+    arguments = ["--content", str(blog.content), "--templates", str(TEMPLATES)]
+    assert main([*arguments, "--output", str(blog.output)]) == 1
+    assert "could not write the blog: [Errno 28] No space left on device" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -176,11 +177,22 @@ def test_a_page_cannot_take_an_address_of_the_blog(
     assert "the address /authors/ is the blog's own" in line
 
 
-def test_a_static_file_cannot_replace_a_page(
-    good_blog: Blog, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    "static", ["index.html", "2024", "authors", "404.html/oops.txt", "2024/01/good/index.html"]
+)
+def test_a_static_file_cannot_take_the_place_of_a_page_or_its_folder(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str], static: str
 ) -> None:
-    [line] = break_and_build(good_blog, capsys, {"static/index.html": "<p>hi</p>"})
-    assert line.startswith(f"{where(good_blog, 'static/index.html')}:1: this file would replace")
+    [line] = break_and_build(good_blog, capsys, {f"static/{static}": "x"})
+    assert line == (
+        f"{where(good_blog, 'static/' + static)}:1: this file would take the place of the "
+        f"blog's own /{static}: rename or move it"
+    )
+
+
+def test_a_static_file_beside_a_page_is_fine(make_blog: MakeBlog) -> None:
+    blog = make_blog({"posts/a.md": story("A", "2024-01-01"), "static/2024/01/a/map.png": "png"})
+    assert blog.exists("/2024/01/a/map.png") and blog.exists("/2024/01/a/")
 
 
 def test_files_without_front_matter_or_never_closed(
@@ -384,3 +396,47 @@ def test_stray_files_and_folders_in_authors_are_each_named_once(
         "read in authors/: rename it to maya.md if it is one, or move it to static/",
         f"{where(blog, 'authors/old')}:1: warning: skipped: sub-folders of authors/ are not read",
     ]
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "message"),
+    [
+        ("posts/blank.md", story("   ", "2024-01-01"), ":2: missing 'title'"),
+        ("authors/blank.md", '---\nname: "   "\n---\n', ":2: missing 'name'"),
+    ],
+)
+def test_a_blank_required_value_is_missing(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str], file: str, text: str, message: str
+) -> None:
+    [line] = break_and_build(good_blog, capsys, {file: text})
+    assert line.startswith(where(good_blog, file) + message)
+
+
+@pytest.mark.parametrize("photo", ["/etc/hostname", "../site.yml"])
+def test_a_photo_must_be_under_static(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str], photo: str
+) -> None:
+    text = f"---\nname: Ann\nphoto: {photo}\n---\n"
+    [line] = break_and_build(good_blog, capsys, {"authors/ann.md": text})
+    assert "'photo' is a path under static/" in line
+
+
+def test_an_unreadable_static_file_is_an_error_before_anything_is_written(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = good_blog.content / "static" / "secret.txt"
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda path, mode: Path(path) != secret and real_access(path, mode)
+    )
+    [line] = break_and_build(good_blog, capsys, {"static/secret.txt": "x"})
+    advice = "allow reading it, or move it out of static/"
+    assert line == f"{secret.as_posix()}:1: storyblog may not read this file: {advice}"
+
+
+def test_base_url_on_the_command_line_replaces_a_bad_one_in_site_yml(
+    make_blog: MakeBlog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blog = make_blog(site="base_url: not a url\n", build=False)
+    assert run(blog, "--base-url", "https://example.org/x/") == 0
+    assert blog.page("/").select_one(".site-title a")["href"] == "/x/"

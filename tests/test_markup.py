@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from storyblog.markup import Converter, convert_all
+from storyblog.markup import Converter, Document, convert_all
 
 
 def html_of(text: str) -> BeautifulSoup:
-    return BeautifulSoup(Converter().convert(text).html, "html.parser")
+    return BeautifulSoup(Converter().convert(Document(text)).html, "html.parser")
 
 
 def test_lesson_and_action_callouts_are_labelled_asides() -> None:
@@ -61,22 +61,36 @@ def test_heading_ids_are_ascii_for_any_script() -> None:
 
 def test_summary_is_the_text_of_the_first_real_paragraph() -> None:
     rendered = Converter().convert(
-        '<div class="banner">Raw block</div>\n\n## A heading\n\n'
-        "!!! lesson\n    Not this.\n\n"
-        "It was *raining*[^1] &amp; “cold”\u00a0— <span>really</span>.\n\nSecond paragraph.\n\n"
-        "[^1]: A footnote.\n"
+        Document(
+            '<div class="banner">Raw block</div>\n\n## A heading\n\n'
+            "!!! lesson\n    Not this.\n\n"
+            "It was *raining*[^1] &amp; “cold”\u00a0— <span>really</span>.\n\nSecond paragraph.\n\n"
+            "[^1]: A footnote.\n"
+        )
     )
     assert rendered.summary == "It was raining & “cold”\u00a0— really."
 
 
 def test_summary_is_empty_without_a_paragraph() -> None:
-    assert Converter().convert("## Only a heading").summary == ""
-    assert Converter().convert("").summary == ""
+    assert Converter().convert(Document("## Only a heading")).summary == ""
+    assert Converter().convert(Document("")).summary == ""
 
 
 def test_one_converter_converts_many_documents_independently() -> None:
-    first, second, empty = convert_all(["One.[^1]\n\n[^1]: Note one.", "## Two\n\nTwo.", ""])
+    texts = ["One.[^1]\n\n[^1]: Note one.", "## Two\n\nTwo.", ""]
+    first, second, empty = convert_all([Document(text) for text in texts])
     assert "Note one" in first.html
     assert "Note one" not in second.html
     assert second.summary == "Two."
     assert (empty.html, empty.summary) == ("", "")
+
+
+def test_an_id_prefix_applies_to_every_id_and_the_links_to_them() -> None:
+    rendered = Converter().convert(Document("## Hello\n\nHi.[^1]\n\n[^1]: Note.", "about_ann_"))
+    page = BeautifulSoup(rendered.html, "html.parser")
+    ids = {element["id"] for element in page.select("[id]")}
+    assert ids == {"about_ann_hello", "about_ann_fnref:1", "about_ann_fn:1"}
+    assert {a["href"] for a in page.select('a[href^="#"]')} == {
+        "#about_ann_fn:1",
+        "#about_ann_fnref:1",
+    }

@@ -281,3 +281,30 @@ def test_a_blog_without_site_yml_or_stories_still_builds(make_blog: MakeBlog) ->
     assert result.stories == 0
     assert blog.page("/").select_one(".site-title").get_text() == "My Story Blog"
     assert blog.exists("/authors/") and blog.exists("/authors/guests/") and blog.exists("/404.html")
+
+
+def test_ids_are_unique_on_a_page_with_a_body_and_bios_alike(make_blog: MakeBlog) -> None:
+    bio = "---\nname: {name}\n---\n## Content\n\nA bio.[^1]\n\n[^1]: A bio note.\n"
+    body = "## Content\n\nThe story.[^1]\n\n## Site content\n\nMore.\n\n[^1]: A story note.\n"
+    blog = make_blog(
+        {
+            "authors/maya.md": bio.format(name="Maya Okonkwo"),
+            "authors/tom.md": bio.format(name="Tom Gallagher"),
+            "posts/a.md": story("A", "2024-01-01", author="[maya, tom]", body=body),
+        }
+    )
+    page = blog.page("/2024/01/a/")
+    ids = [element["id"] for element in page.select("[id]")]
+    assert len(ids) == len(set(ids)), sorted(ids)
+    assert page.select_one(".skip-link")["href"] == "#site_content"
+    for link in page.select('main a[href^="#"]'):
+        assert page.find(id=link["href"][1:]) is not None, link
+    assert page.select_one(".story-body h2")["id"] == "content"
+
+
+def test_a_story_file_with_a_byte_order_mark_and_windows_line_ends(make_blog: MakeBlog) -> None:
+    text = story("Windows", "2024-01-01", lesson='"Works."').replace("\n", "\r\n")
+    blog = make_blog({"posts/win.md": "\ufeff" + text})
+    page = blog.page("/2024/01/win/")
+    assert page.h1.get_text() == "Windows"
+    assert texts(page.select("main .callout-lesson p:not(.callout-label)")) == ["Works."]

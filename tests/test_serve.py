@@ -88,3 +88,8 @@ def test_nothing_outside_the_output_is_served(server: tuple[str, int], target: s
 def test_a_port_in_use_gets_a_clear_message(server: tuple[str, int], tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=f"port {server[1]} is in use"):
         create_server(tmp_path, "/", *server)
+
+
+def test_the_base_path_without_its_slash_redirects(server: tuple[str, int]) -> None:
+    status, headers, _ = raw_get(server, "/blog")
+    assert (status, headers["location"]) == (301, "/blog/")

@@ -56,7 +56,7 @@ class Pagination:
         return self.hrefs[self.number] if self.number < self.count else None
 
 
-def plan(blog: Blog, urls: Urls) -> list[PageSpec]:
+def plan_pages(blog: Blog, urls: Urls) -> list[PageSpec]:
     """Every page of the blog, in a stable order."""
     per_page = blog.site.config.posts_per_page
     specs = list(listing("index.html", blog.stories, per_page, urls, home_path))
