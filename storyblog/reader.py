@@ -116,9 +116,8 @@ def read_site(
     authors = reader.authors(author_files)
     stories = reader.stories(config.tz, {path.stem for path in author_files}, drafts)
     pages = reader.pages()
-    static_files = reader.static_files(theme_static_dir) + reader.static_files(
-        content_dir / "static"
-    )
+    theme_files = reader.static_files(theme_static_dir)
+    static_files = theme_files + reader.static_files(content_dir / "static")  # content wins
     if problems.errors:
         return None
 
