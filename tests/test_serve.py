@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import MakeBlog, story
+from conftest import REPO, TEMPLATES, MakeBlog, story
 
 from storyblog.errors import UsageError
 from storyblog.serve import create_server
@@ -93,3 +98,24 @@ def test_a_port_in_use_gets_a_clear_message(server: tuple[str, int], tmp_path: P
 def test_the_base_path_without_its_slash_redirects(server: tuple[str, int]) -> None:
     status, headers, _ = raw_get(server, "/blog")
     assert (status, headers["location"]) == (301, "/blog/")
+
+
+def test_ctrl_c_stops_the_preview_cleanly(make_blog: MakeBlog) -> None:
+    blog = make_blog({"posts/a.md": story("A", "2024-01-01")}, build=False)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, str(REPO / "build.py"), "--content", str(blog.content),
+               "--templates", str(TEMPLATES), "--output", str(blog.output),
+               "--serve", "--port", str(port)]  # fmt: skip
+    preview = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(100):
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)):
+            break
+        time.sleep(0.05)
+    assert raw_get(("127.0.0.1", port), "/")[0] == 200
+    preview.send_signal(signal.SIGINT)
+    out, err = preview.communicate(timeout=10)
+    assert preview.returncode == 0
+    assert out.rstrip().endswith("Stopped.")
+    assert err == ""
