@@ -62,15 +62,16 @@ def write_site(
     output_dir: Path, pages: Mapping[str, bytes], static_files: Iterable[StaticFile]
 ) -> WriteStats:
     """Makes output_dir hold exactly these pages and static files (check_output first)."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    _write_if_changed(output_dir / MARKER, MARKER_TEXT.encode())
     contents: dict[str, Path | bytes] = {f.target: f.source for f in static_files}
     contents.update(pages)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    # Stale files go first: one may stand where this build needs a folder.
+    removed = _remove_all_but(output_dir, {MARKER, *contents})
+    _write_if_changed(output_dir / MARKER, MARKER_TEXT.encode())
     written = 0
     for relative, content in contents.items():
         data = content.read_bytes() if isinstance(content, Path) else content
         written += _write_if_changed(safe_join(output_dir, relative), data)
-    removed = _remove_all_but(output_dir, {MARKER, *contents})
     return WriteStats(written, len(contents) - written, removed)
 
 

@@ -62,3 +62,14 @@ def test_safe_join_refuses_a_symlink_that_leads_out(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="outside the output folder"):
         safe_join(tmp_path / "out", "link/file.html")
     assert safe_join(tmp_path / "out", "a/b.html") == tmp_path / "out" / "a" / "b.html"
+
+
+def test_a_stale_file_where_a_folder_is_now_needed_is_replaced(make_blog: MakeBlog) -> None:
+    blog = make_blog({"static/2024": "an old file", "static/about/index.html": "old page"})
+    (blog.content / "static" / "2024").unlink()
+    (blog.content / "static" / "about" / "index.html").unlink()
+    (blog.content / "static" / "about").rmdir()
+    blog.write({"posts/a.md": story("A", "2024-01-01"), "static/about": "now a file"})
+    blog.build()
+    assert blog.exists("/2024/01/a/")
+    assert blog.file("/about").read_text() == "now a file"
