@@ -67,7 +67,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--base-url should be a full address, like https://example.org/blog/")
     if not arguments.serve and (arguments.host != "127.0.0.1" or arguments.port != 8000):
         parser.error("--host and --port go with --serve")
-    return arguments  # fmt: skip
+    return arguments
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,10 +101,11 @@ def report_success(result: BuildResult, output: Path) -> None:
         print(warning, file=sys.stderr)
     warnings = len(result.warnings)
     print(
-        f"Built {result.stories} stories into {output}/ in {result.seconds:.2f} s: "
+        f"Built {plural(result.stories, 'story', 'stories')} into {output}/ "
+        f"in {result.seconds:.2f} s: "
         f"{result.pages} pages, {result.written} files written, {result.unchanged} unchanged"
         + (f", {result.removed} removed" if result.removed else "")
-        + (f"; {warnings} warning{'s' if warnings > 1 else ''} above" if warnings else "")
+        + (f"; {plural(warnings, 'warning', 'warnings')} above" if warnings else "")
     )
 
 
@@ -113,6 +114,8 @@ def report_failure(problems: list[Problem], output: Path) -> None:
         print(problem, file=sys.stderr)
     errors = sum(1 for p in problems if not p.is_warning)
     kept = f", {output}/ still holds the last good build" if output.exists() else ""
-    print(
-        f"{errors} error{'s' if errors != 1 else ''}: nothing was written{kept}.", file=sys.stderr
-    )
+    print(f"{plural(errors, 'error', 'errors')}: nothing was written{kept}.", file=sys.stderr)
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"

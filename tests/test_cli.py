@@ -21,7 +21,7 @@ def test_build_py_builds_any_content_folder(make_blog: MakeBlog, tmp_path: Path)
         capture_output=True, text=True, check=False, cwd=tmp_path,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.startswith(f"Built 1 stories into {output}/")
+    assert completed.stdout.startswith(f"Built 1 story into {output}/")
     assert (output / "2024" / "01" / "a" / "index.html").is_file()
 
 
