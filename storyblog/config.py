@@ -6,13 +6,14 @@ template reads `site.extra.twitter` without storyblog knowing about it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from storyblog.errors import closest
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -56,9 +57,9 @@ def config_from_mapping(data: Mapping[str, Any], report: ReportFn, warn: ReportF
         key = str(key)
         if key not in KNOWN_KEYS:
             extra[key] = value
-            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.75)
+            close = closest(key, KNOWN_KEYS, cutoff=0.75)
             if close:
-                warn(key, f"unknown setting '{key}': did you mean '{close[0]}'?")
+                warn(key, f"unknown setting '{key}': did you mean '{close}'?")
             continue
         checked = _check(key, value, report)
         if checked is not None:

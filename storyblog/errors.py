@@ -6,6 +6,8 @@ mistake at once, each as `path:line: message` that an editor can jump to.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -52,3 +54,9 @@ class BuildFailed(Exception):
 
 class UsageError(Exception):
     """The command was given something it cannot work with (exit status 2)."""
+
+
+def closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The candidate a writer most likely meant, for a message's "did you mean"."""
+    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=cutoff)
+    return matches[0] if matches else None

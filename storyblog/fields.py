@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
@@ -11,7 +10,7 @@ from types import MappingProxyType
 from typing import Any
 
 from storyblog.dates import DateError, parse_date
-from storyblog.errors import Problems
+from storyblog.errors import Problems, closest
 from storyblog.slugs import slugify
 from storyblog.sources import Source
 
@@ -142,20 +141,20 @@ class Fields:
         """Keys storyblog does not know, for the templates; likely typos are warned about."""
         extra = {k: v for k, v in self.source.front.items() if k not in self.known}
         for key in extra:
-            close = difflib.get_close_matches(key, self.known, n=1, cutoff=0.75)
+            close = closest(key, self.known, cutoff=0.75)
             if close:
                 self.problems.warning(
                     self.source.display, self.source.line_of(key),
-                    f"unknown key '{key}': did you mean '{close[0]}'? "
-                    f"Until it is renamed, it is not used as the {close[0]}",
+                    f"unknown key '{key}': did you mean '{close}'? "
+                    f"Until it is renamed, it is not used as the {close}",
                 )  # fmt: skip
         return MappingProxyType(extra)
 
 
 def unknown_author_message(slug: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(slug, sorted(known), n=1, cutoff=0.6)
+    close = closest(slug, known)
     if close:
-        return f"unknown author '{slug}': did you mean '{close[0]}'?"
+        return f"unknown author '{slug}': did you mean '{close}'?"
     return (
         f"unknown author '{slug}': add content/authors/{slug}.md with a name: line, "
         "or use the file name (without .md) of an author in content/authors/"

@@ -8,7 +8,6 @@ as `templates/file.html:line: message`.
 
 from __future__ import annotations
 
-import difflib
 import pydoc
 import re
 import traceback
@@ -20,7 +19,7 @@ from typing import Any
 import jinja2
 
 from storyblog.dates import long_date
-from storyblog.errors import Problem
+from storyblog.errors import Problem, closest
 from storyblog.plan import PageSpec
 from storyblog.urls import Urls
 
@@ -106,5 +105,5 @@ def explain(error: Exception, names: Iterable[str]) -> str:
 
 
 def _did_you_mean(message: str, name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=0.6)
-    return f"{message}: did you mean '{close[0]}'?" if close else message
+    close = closest(name, known)
+    return f"{message}: did you mean '{close}'?" if close else message
