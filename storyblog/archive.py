@@ -31,11 +31,11 @@ class Blog:
     def authors(self) -> tuple[Author, ...]:
         return self.site.authors
 
-    @property
+    @cached_property
     def regulars(self) -> tuple[Author, ...]:
         return tuple(a for a in self.site.authors if not a.guest)
 
-    @property
+    @cached_property
     def guests(self) -> tuple[Author, ...]:
         return tuple(a for a in self.site.authors if a.guest)
 
