@@ -70,6 +70,15 @@ class Fields:
             return ()
         return tuple(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
 
+    def tags(self, key: str) -> tuple[str, ...]:
+        """Tags with their runs of spaces folded; each needs a letter or digit for its address."""
+        tags = tuple(dict.fromkeys(" ".join(tag.split()) for tag in self.text_list(key)))
+        for tag in tags:
+            if not slugify(tag):
+                self.error(key, f"the tag '{tag}' has no letter or digit to make its address "
+                           "(/tags/…/) from: add a word to it, or remove it")  # fmt: skip
+        return tuple(tag for tag in tags if slugify(tag))
+
     def date(self, key: str, tz: tzinfo, required: bool = False) -> datetime | None:
         value = self._value(key)
         if value is None:

@@ -40,9 +40,21 @@ class Rendered:
     html: str
     summary: str
     """The text of the first top-level paragraph: the default summary of a story."""
+    lessons: tuple[str, ...] = ()
+    """The HTML inside each `!!! lesson` callout, without its label: for the lessons page."""
 
 
-class FirstParagraph(Treeprocessor):
+class Collector(Treeprocessor):
+    """A tree processor that keeps pieces of the finished tree as HTML."""
+
+    def serialize(self, element: etree.Element) -> str:
+        text = self.md.serializer(element)
+        for postprocessor in self.md.postprocessors:
+            text = postprocessor.run(text)
+        return text
+
+
+class FirstParagraph(Collector):
     """Keeps the HTML of the document's first real paragraph, once inline markup is done."""
 
     html = ""
@@ -51,14 +63,22 @@ class FirstParagraph(Treeprocessor):
         self.html = ""
         for child in root:
             if child.tag == "p" and not _is_raw_html_block(child):
-                self.html = self._serialize(_without_footnote_marks(child))
+                self.html = self.serialize(_without_footnote_marks(child))
                 return
 
-    def _serialize(self, element: etree.Element) -> str:
-        text = self.md.serializer(element)
-        for postprocessor in self.md.postprocessors:
-            text = postprocessor.run(text)
-        return text
+
+class LessonCallouts(Collector):
+    """Keeps the content of each lesson callout, for the lessons page."""
+
+    lessons: tuple[str, ...] = ()
+
+    def run(self, root: etree.Element) -> None:
+        found = []
+        for aside in root.iter("aside"):
+            if "callout-lesson" in aside.get("class", "").split():
+                content = [c for c in aside if c.get("class") != "callout-label"]
+                found.append("".join(self.serialize(child) for child in content).strip())
+        self.lessons = tuple(found)
 
 
 class PrefixIds(Treeprocessor):
@@ -96,12 +116,16 @@ class Converter:
         self._markdown.treeprocessors.register(self._first_paragraph, "first-paragraph", 1)
         self._prefix_ids = PrefixIds(self._markdown)
         self._markdown.treeprocessors.register(self._prefix_ids, "prefix-ids", 2)
+        self._lessons = LessonCallouts(self._markdown)
+        self._markdown.treeprocessors.register(self._lessons, "lessons", 0)
 
     def convert(self, document: Document) -> Rendered:
-        self._first_paragraph.html = ""  # Markdown skips the tree of an empty document
+        # Markdown skips the tree of an empty document.
+        self._first_paragraph.html, self._lessons.lessons = "", ()
         self._prefix_ids.prefix = document.id_prefix
         html = self._markdown.reset().convert(document.text)
-        return Rendered(html=html, summary=plain_text(self._first_paragraph.html))
+        summary = plain_text(self._first_paragraph.html)
+        return Rendered(html=html, summary=summary, lessons=self._lessons.lessons)
 
 
 def plain_text(html: str) -> str:

@@ -57,7 +57,13 @@ class Story:
     summary: str
     draft: bool
     body_html: str
+    body_lessons: tuple[str, ...]
+    """The HTML of each `!!! lesson` callout in the body."""
     meta: Mapping[str, Any]
+
+    @property
+    def last_change(self) -> datetime:
+        return self.updated or self.date
 
     @property
     def has_guest(self) -> bool:

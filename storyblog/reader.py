@@ -9,9 +9,9 @@ are converted in one batch and the drafts become the frozen model.
 from __future__ import annotations
 
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from storyblog.markup import Document, Rendered, convert_all
 from storyblog.models import Author, Page, Site, StaticFile, Story
 from storyblog.slugs import is_slug, slugify
 from storyblog.sources import Source, key_lines, load_mapping, read_source, read_text
-from storyblog.urls import GUESTS_SLUG, dated_path, is_reserved_page_slug
+from storyblog.urls import GUESTS_SLUG, dated_path, is_reserved_page_slug, tag_slug
 
 STORY_KEYS = ("title", "author", "date", "lesson", "tags", "summary", "slug", "draft", "updated")
 AUTHOR_KEYS = ("name", "guest", "website", "photo", "role")
@@ -82,7 +82,7 @@ class StoryDraft:
             authors=tuple(authors[slug] for slug in self.author_slugs), date=self.date,
             updated=self.updated, lesson=self.lesson, tags=self.tags,
             summary=self.summary or body.summary, draft=self.draft, body_html=body.html,
-            meta=self.meta,
+            body_lessons=body.lessons, meta=self.meta,
         )  # fmt: skip
 
 
@@ -125,9 +125,10 @@ def read_site(
     converted = convert([draft.document() for draft in drafted])
     body = {d.source.rel: rendered for d, rendered in zip(drafted, converted, strict=True)}
     author_by_slug = {a.source.stem: a.finish(body[a.source.rel]) for a in authors}
+    finished = [s.finish(body[s.source.rel], author_by_slug) for s in stories]
     return Site(
         config=config,
-        stories=sort_newest_first(s.finish(body[s.source.rel], author_by_slug) for s in stories),
+        stories=sort_newest_first(with_one_spelling_per_tag(finished)),
         authors=tuple(sorted(author_by_slug.values(), key=lambda a: (a.guest, a.name.casefold()))),
         pages=tuple(p.finish(body[p.source.rel]) for p in pages),
         static_files=tuple({f.target: f for f in static_files}.values()),
@@ -136,6 +137,24 @@ def read_site(
 
 def sort_newest_first(stories: Iterable[Story]) -> tuple[Story, ...]:
     return tuple(sorted(stories, key=lambda s: (s.date, s.source), reverse=True))
+
+
+def with_one_spelling_per_tag(stories: list[Story]) -> list[Story]:
+    """`Small gestures`, `small  gestures` and `small-gestures` are one tag: every story
+    shows it as most stories spell it (ties: the first spelling in sorted order)."""
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    for story in stories:
+        for tag in story.tags:
+            spellings[tag_slug(tag)][tag] += 1
+    chosen = {
+        slug: min(counts, key=lambda tag: (-counts[tag], tag)) for slug, counts in spellings.items()
+    }
+
+    def canonical(story: Story) -> Story:
+        tags = tuple(dict.fromkeys(chosen[tag_slug(tag)] for tag in story.tags))
+        return story if tags == story.tags else replace(story, tags=tags)
+
+    return [canonical(story) for story in stories]
 
 
 class Reader:
@@ -193,7 +212,7 @@ class Reader:
             date = fields.date("date", tz, required=True)
             updated = fields.date("updated", tz)
             lesson = fields.text("lesson")
-            tags = fields.text_list("tags")
+            tags = fields.tags("tags")
             summary = fields.text("summary")
             draft = fields.boolean("draft")
             meta = fields.meta()
