@@ -1,13 +1,15 @@
-"""Pure grouping of stories: by author, by guest authors, into pages of a listing."""
+"""Pure grouping of stories: by author, by guest authors, by tag, their lessons, into pages."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from html import escape
 from typing import TypeVar
 
 from storyblog.models import Author, Site, Story
+from storyblog.urls import GUESTS_SLUG, tag_slug
 
 T = TypeVar("T")
 
@@ -15,6 +17,22 @@ T = TypeVar("T")
 def chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
     """Items in pages of `size`; an empty list still makes one (empty) page."""
     return [items[start : start + size] for start in range(0, len(items), size)] or [items[:0]]
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A key learning: a story's `lesson`, or a `!!! lesson` callout in its body."""
+
+    html: str
+    story: Story
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    """As the stories spell it: tags that differ only in case or spacing are merged."""
+    slug: str
+    stories: tuple[Story, ...]
 
 
 @dataclass(frozen=True)
@@ -58,3 +76,42 @@ class Blog:
         if not self.site.stories:
             return None
         return (self.site.stories[-1].date.year, self.site.stories[0].date.year)
+
+    @cached_property
+    def lessons(self) -> tuple[Lesson, ...]:
+        """Every lesson, newest story first; a story's own `lesson` before those in its body."""
+        found = []
+        for story in self.site.stories:
+            if story.lesson:
+                found.append(Lesson(f"<p>{escape(story.lesson)}</p>", story))
+            found += [Lesson(html, story) for html in story.body_lessons]
+        return tuple(found)
+
+    @cached_property
+    def tags(self) -> tuple[Tag, ...]:
+        """Every tag, by name; the reader has already given each one a single spelling."""
+        found: dict[str, list[Story]] = {}
+        for story in self.site.stories:
+            for name in story.tags:
+                found.setdefault(name, []).append(story)
+        tags = [Tag(name, tag_slug(name), tuple(stories)) for name, stories in found.items()]
+        return tuple(sorted(tags, key=lambda tag: (tag.name.casefold(), tag.name)))
+
+    @cached_property
+    def lessons_by_author(self) -> Mapping[str, tuple[Lesson, ...]]:
+        """Each author's lessons, and under `guests` every guest's; authors without any are
+        left out."""
+        found: dict[str, list[Lesson]] = {}
+        for lesson in self.lessons:
+            slugs = [author.slug for author in lesson.story.authors]
+            for slug in slugs + ([GUESTS_SLUG] if lesson.story.has_guest else []):
+                found.setdefault(slug, []).append(lesson)
+        return {slug: tuple(lessons) for slug, lessons in found.items()}
+
+    @cached_property
+    def lessons_by_tag(self) -> Mapping[str, tuple[Lesson, ...]]:
+        found: dict[str, list[Lesson]] = {}
+        for lesson in self.lessons:
+            for tag in lesson.story.tags:
+                found.setdefault(tag, []).append(lesson)
+        return {tag: tuple(lessons) for tag, lessons in found.items()}

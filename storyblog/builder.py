@@ -120,4 +120,5 @@ def template_globals(blog: Blog, urls: Urls) -> dict[str, object]:
         "blog": blog,
         "url_for": urls.url_for,
         "absolute_url_for": urls.absolute_url_for,
+        "entry_id": urls.entry_id,
     }

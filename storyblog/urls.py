@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from storyblog.models import Author, Page, Story
+from storyblog.slugs import slugify
 
 GUESTS_SLUG = "guests"
 RESERVED_PAGE_SLUGS = frozenset({"authors", "page", "archive", "lessons", "tags"})
@@ -61,6 +62,65 @@ def not_found_path() -> str:
     return "404.html"
 
 
+def archive_path() -> str:
+    return "archive/"
+
+
+def year_path(year: int) -> str:
+    return f"archive/{year:04d}/"
+
+
+def month_path(year: int, month: int) -> str:
+    return f"archive/{year:04d}/{month:02d}/"
+
+
+def day_anchor(day: int) -> str:
+    """The id of a day's stories on its month page (the theme's ids have a `_`)."""
+    return f"day_{day:02d}"
+
+
+def lessons_path(number: int = 1) -> str:
+    return paginated("lessons/", number)
+
+
+def author_lessons_path(author_slug: str, number: int = 1) -> str:
+    """`guests` is a slug no author may take: it stands for every guest's lessons."""
+    return paginated(f"lessons/authors/{author_slug}/", number)
+
+
+def tag_lessons_path(tag: str, number: int = 1) -> str:
+    return paginated(f"lessons/tags/{tag_slug(tag)}/", number)
+
+
+def tags_path() -> str:
+    return "tags/"
+
+
+def tag_path(tag: str, number: int = 1) -> str:
+    return paginated(f"tags/{tag_slug(tag)}/", number)
+
+
+def tag_slug(tag: str) -> str:
+    """Tags that differ in case, spacing or accents share one address."""
+    return slugify(tag)
+
+
+def feed_path() -> str:
+    return "feed.xml"
+
+
+def author_feed_path(author: Author) -> str:
+    return f"authors/{author.slug}/feed.xml"
+
+
+def sitemap_path() -> str:
+    return "sitemap.xml"
+
+
+def robots_path() -> str:
+    return "robots.txt"
+
+
 def output_file(path: str) -> str:
     """The file that serves a path: pretty URLs end in `/` and are served by index.html."""
     return path + "index.html" if path == "" or path.endswith("/") else path
@@ -74,6 +134,17 @@ PATHS: dict[str, Callable[..., str]] = {
     "guests": guests_path,
     "page": page_path,
     "404": not_found_path,
+    "archive": archive_path,
+    "year": year_path,
+    "month": month_path,
+    "lessons": lessons_path,
+    "author_lessons": author_lessons_path,
+    "tag_lessons": tag_lessons_path,
+    "tags": tags_path,
+    "tag": tag_path,
+    "feed": feed_path,
+    "author_feed": author_feed_path,
+    "sitemap": sitemap_path,
     "static": lambda name: quote(name.lstrip("/")),
 }
 
@@ -106,3 +177,9 @@ class Urls:
 
     def absolute_url_for(self, kind: str, *args: Any) -> str:
         return self.absolute(self.path(kind, *args))
+
+    def entry_id(self, story: Story) -> str:
+        """A feed entry's id (RFC 4151 tag URI): the same in every build, and unlike a URL
+        it does not change when the blog moves from http to https."""
+        host = urlsplit(self.base_url).hostname or "localhost"
+        return f"tag:{host},{story.date:%Y-%m-%d}:{self.href(story_path(story))}"
