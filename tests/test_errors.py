@@ -220,6 +220,17 @@ def test_wrong_kinds_of_values(good_blog: Blog, capsys: pytest.CaptureFixture[st
     ]
 
 
+def test_a_tag_with_no_letter_or_digit_is_named(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = story("T", "2024-01-01", tags='[care, "!!!"]')
+    lines = break_and_build(good_blog, capsys, {"posts/bad.md": text})
+    assert lines == [
+        f"{where(good_blog, 'posts/bad.md')}:5: the tag '!!!' has no letter or digit to make "
+        "its address (/tags/…/) from: add a word to it, or remove it"
+    ]
+
+
 def test_a_yes_no_word_as_a_title_asks_for_quotes(
     good_blog: Blog, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -250,8 +261,11 @@ def test_a_template_syntax_error_names_the_template_and_line(
     theme = tmp_path / "theme"
     theme.mkdir()
     (theme / "base.html").write_text("<title>x</title>\n{% block content %}{% endblock %}\n")
-    for name in ("index", "authors", "author", "guests", "page", "404"):
+    for name in ("index", "authors", "author", "guests", "page", "404", "archive", "year",
+                 "month", "lessons", "tags", "tag"):  # fmt: skip
         (theme / f"{name}.html").write_text('{% extends "base.html" %}\n')
+    for name in ("feed.xml", "sitemap.xml", "robots.txt"):
+        (theme / name).write_text("")
     (theme / "story.html").write_text(
         '{% extends "base.html" %}\n{% block content %}\n{{ post.title }\n'
     )
@@ -351,7 +365,7 @@ def test_a_mistake_in_a_template_is_explained_at_its_file_and_line(
 ) -> None:
     theme = tmp_path / "theme"
     theme.mkdir()
-    for template in TEMPLATES.glob("*.html"):
+    for template in TEMPLATES.glob("*.*"):
         (theme / template.name).write_text(template.read_text())
     lines = (theme / "story.html").read_text().split("\n")
     number = next(n for n, line in enumerate(lines, 1) if "{{ post.title }}" in line)

@@ -26,7 +26,11 @@ def test_an_unchanged_page_is_not_rewritten(make_blog: MakeBlog) -> None:
 def test_an_edit_rewrites_only_the_pages_it_changes(make_blog: MakeBlog) -> None:
     blog = make_blog({"posts/a.md": story("A", "2024-01-01", body="Old words.\n\nMore.")})
     blog.write({"posts/a.md": story("A", "2024-01-01", body="Old words.\n\nNew ending.")})
-    assert blog.build().written == 1
+    feeds = [blog.file("/feed.xml"), blog.file("/authors/maya/feed.xml")]
+    before = {path: path.stat().st_mtime_ns for path in blog.root.rglob("*") if path.is_file()}
+    assert blog.build().written == 3  # the story and the two feeds with its full text
+    changed = [path for path, mtime in before.items() if path.stat().st_mtime_ns != mtime]
+    assert sorted(changed) == sorted([blog.file("/2024/01/a/"), *feeds])
     assert "New ending." in blog.page("/2024/01/a/").get_text()
 
 
