@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import os
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from storyblog.config import SiteConfig, config_from_mapping
-from storyblog.errors import Problems
+from storyblog.errors import Problem, Problems
 from storyblog.fields import DATE_PREFIX, Fields
 from storyblog.markup import Document, Rendered, convert_all
 from storyblog.models import Author, Page, Site, StaticFile, Story
@@ -31,6 +32,7 @@ PAGE_KEYS = ("title", "slug")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 ConvertFn = Callable[[Sequence[Document]], list[Rendered]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -108,21 +110,28 @@ def read_site(
     drafts: bool = False,
     base_url: str | None = None,
     convert: ConvertFn = convert_all,
+    memo: ReadMemo | None = None,
 ) -> Site | None:
-    """The whole blog, or None when `problems` has errors (each of them reported)."""
-    reader = Reader(content_dir, problems)
+    """The whole blog, or None when `problems` has errors (each of them reported).
+
+    With a memo from the last read, a file whose bytes are the same is not parsed,
+    checked or converted again: its draft, problems and HTML are the memo's."""
+    memo = memo or ReadMemo()
+    reader = Reader(content_dir, problems, memo)
     config = reader.config(base_url)
+    theme_files = reader.static_files(theme_static_dir)
+    content_files = reader.static_files(content_dir / "static")
+    static_files = theme_files + content_files  # content wins
     author_files = reader.markdown_files("authors")
-    authors = reader.authors(author_files)
+    authors = reader.authors(author_files, photos=frozenset(f.target for f in content_files))
     stories = reader.stories(config.tz, {path.stem for path in author_files}, drafts)
     pages = reader.pages()
-    theme_files = reader.static_files(theme_static_dir)
-    static_files = theme_files + reader.static_files(content_dir / "static")  # content wins
+    memo.forget_unused()
     if problems.errors:
         return None
 
     drafted: list[AuthorDraft | StoryDraft | PageDraft] = [*authors, *stories, *pages]
-    converted = convert([draft.document() for draft in drafted])
+    converted = memo.converted([draft.document() for draft in drafted], convert)
     body = {d.source.rel: rendered for d, rendered in zip(drafted, converted, strict=True)}
     author_by_slug = {a.source.stem: a.finish(body[a.source.rel]) for a in authors}
     finished = [s.finish(body[s.source.rel], author_by_slug) for s in stories]
@@ -157,12 +166,40 @@ def with_one_spelling_per_tag(stories: list[Story]) -> list[Story]:
     return [canonical(story) for story in stories]
 
 
+class ReadMemo:
+    """What the last read made of each file and each Markdown document: reused while the
+    bytes (and what else the answer depends on) are the same, forgotten when unused."""
+
+    def __init__(self) -> None:
+        self.checked: dict[Hashable, tuple[Any, list[Problem]]] = {}
+        self.html: dict[Document, Rendered] = {}
+        self._used: set[Hashable] = set()
+
+    def check(self, key: Hashable, check: Callable[[Problems], T]) -> tuple[T, list[Problem]]:
+        if key not in self.checked:
+            problems = Problems()
+            self.checked[key] = (check(problems), problems.found)
+        self._used.add(key)
+        return self.checked[key]
+
+    def converted(self, documents: Sequence[Document], convert: ConvertFn) -> list[Rendered]:
+        missing = list(dict.fromkeys(d for d in documents if d not in self.html))
+        self.html.update(zip(missing, convert(missing), strict=True))
+        self.html = {document: self.html[document] for document in documents}
+        return [self.html[document] for document in documents]
+
+    def forget_unused(self) -> None:
+        self.checked = {key: self.checked[key] for key in self._used}
+        self._used = set()
+
+
 class Reader:
     """Reads each kind of content file and checks it, reporting into `problems`."""
 
-    def __init__(self, content_dir: Path, problems: Problems) -> None:
+    def __init__(self, content_dir: Path, problems: Problems, memo: ReadMemo) -> None:
         self.content_dir = content_dir
         self.problems = problems
+        self.memo = memo
 
     def config(self, base_url: str | None) -> SiteConfig:
         path = self.content_dir / "site.yml"
@@ -184,65 +221,75 @@ class Reader:
 
         return config_from_mapping(data, report, warn)
 
-    def authors(self, files: list[Path]) -> list[AuthorDraft]:
+    def authors(self, files: list[Path], photos: frozenset[str]) -> list[AuthorDraft]:
         """Each author, checked. A story may name an author whose file has mistakes:
         those are reported on their own, not again as an unknown author."""
-        drafts = []
-        for source in self._sources(files):
-            fields = Fields(source, self.problems, AUTHOR_KEYS)
-            name = fields.text("name", required=True, example='name: "Maya Okonkwo"')
-            guest = fields.boolean("guest")
-            role = fields.text("role")
-            website = fields.website("website")
-            photo = fields.static_path("photo", self.content_dir / "static")
-            meta = fields.meta()
-            self._check_author_slug(source)
-            if name:
-                drafts.append(AuthorDraft(source, name, guest, role, website, photo, meta))
-        return drafts
+        return self._each(files, self._author, photos)
+
+    def _author(self, source: Source, problems: Problems) -> AuthorDraft | None:
+        fields = Fields(source, problems, AUTHOR_KEYS)
+        name = fields.text("name", required=True, example='name: "Maya Okonkwo"')
+        guest = fields.boolean("guest")
+        role = fields.text("role")
+        website = fields.website("website")
+        photo = fields.static_path("photo", self.content_dir / "static")
+        meta = fields.meta()
+        self._check_author_slug(source, problems)
+        return AuthorDraft(source, name, guest, role, website, photo, meta) if name else None
 
     def stories(self, tz: tzinfo, author_slugs: set[str], drafts: bool) -> list[StoryDraft]:
         """Each story, checked; drafts are checked too, but kept only when asked for."""
-        checked = []
-        for source in self._sources(self.markdown_files("posts", recursive=True)):
-            fields = Fields(source, self.problems, STORY_KEYS)
-            title = fields.text("title", required=True, example='title: "The Umbrella"')
-            slug = fields.slug(title, DATE_PREFIX.sub("", source.stem))
-            authors = fields.author_slugs(author_slugs)
-            date = fields.date("date", tz, required=True)
-            updated = fields.date("updated", tz)
-            lesson = fields.text("lesson")
-            tags = fields.tags("tags")
-            summary = fields.text("summary")
-            draft = fields.boolean("draft")
-            meta = fields.meta()
-            fields.check_file_name_date(date)
-            if title and slug and authors and date and (drafts or not draft):
-                story = StoryDraft(
-                    source, title, slug, authors, date, updated, lesson, tags, summary, draft, meta
-                )
-                checked.append(story)
-        self._check_one_story_per_address(checked)
-        return checked
+        files = self.markdown_files("posts", recursive=True)
+        check = partial(self._story, tz=tz, author_slugs=author_slugs)
+        checked = self._each(files, check, (str(tz), frozenset(author_slugs)))
+        kept = [story for story in checked if drafts or not story.draft]
+        self._check_one_story_per_address(kept)
+        return kept
+
+    def _story(
+        self, source: Source, problems: Problems, tz: tzinfo, author_slugs: set[str]
+    ) -> StoryDraft | None:
+        fields = Fields(source, problems, STORY_KEYS)
+        title = fields.text("title", required=True, example='title: "The Umbrella"')
+        slug = fields.slug(title, DATE_PREFIX.sub("", source.stem))
+        authors = fields.author_slugs(author_slugs)
+        date = fields.date("date", tz, required=True)
+        updated = fields.date("updated", tz)
+        lesson = fields.text("lesson")
+        tags = fields.tags("tags")
+        summary = fields.text("summary")
+        draft = fields.boolean("draft")
+        meta = fields.meta()
+        fields.check_file_name_date(date)
+        if not (title and slug and authors and date):
+            return None
+        return StoryDraft(
+            source, title, slug, authors, date, updated, lesson, tags, summary, draft, meta
+        )
 
     def pages(self) -> list[PageDraft]:
-        checked = []
+        checked = self._each(self.markdown_files("pages"), self._page, None)
         taken: dict[str, str] = {}
-        for source in self._sources(self.markdown_files("pages")):
-            fields = Fields(source, self.problems, PAGE_KEYS)
-            title = fields.text("title", required=True, example="title: About")
-            slug = fields.slug(title, source.stem)
-            meta = fields.meta()
-            if is_reserved_page_slug(slug):
-                fields.error("slug", f"the address /{slug}/ is the blog's own: "
-                             "rename the file or add a slug: line")  # fmt: skip
-            elif slug in taken:
-                fields.error("slug", f"the address /{slug}/ is also {taken[slug]}'s: "
-                             "rename one of them or add a slug: line")  # fmt: skip
-            taken[slug] = source.display
-            if title and slug:
-                checked.append(PageDraft(source, title, slug, meta))
-        return checked
+        for page in checked:
+            if page.slug in taken:
+                self.problems.error(
+                    page.source.display, page.source.line_of("slug"),
+                    f"the address /{page.slug}/ is also {taken[page.slug]}'s: "
+                    "rename one of them or add a slug: line",
+                )  # fmt: skip
+            taken[page.slug] = page.source.display
+        return [page for page in checked if taken[page.slug] == page.source.display]
+
+    def _page(self, source: Source, problems: Problems) -> PageDraft | None:
+        fields = Fields(source, problems, PAGE_KEYS)
+        title = fields.text("title", required=True, example="title: About")
+        slug = fields.slug(title, source.stem)
+        meta = fields.meta()
+        if is_reserved_page_slug(slug):
+            fields.error("slug", f"the address /{slug}/ is the blog's own: "
+                         "rename the file or add a slug: line")  # fmt: skip
+            return None
+        return PageDraft(source, title, slug, meta) if title and slug else None
 
     def static_files(self, folder: Path | None) -> list[StaticFile]:
         """Files copied to the output as they are, at the same path under the output folder."""
@@ -280,20 +327,40 @@ class Reader:
                 )  # fmt: skip
         return found
 
-    def _sources(self, paths: list[Path]) -> list[Source]:
-        sources = (read_source(path, self.content_dir, self.problems) for path in paths)
-        return [source for source in sources if source is not None]
+    def _each(
+        self, paths: list[Path], check: Callable[[Source, Problems], T | None], depends: Hashable
+    ) -> list[T]:
+        """check() each file, or take its answer from the memo while the file's bytes and
+        what the check `depends` on are the same as when it was checked."""
+        found = []
+        for path in paths:
+            try:
+                data: bytes | None = path.read_bytes()
+            except OSError:
+                data = None  # read_source reports it
 
-    def _check_author_slug(self, source: Source) -> None:
+            def read_and_check(
+                problems: Problems, path: Path = path, data: bytes | None = data
+            ) -> T | None:
+                source = read_source(path, self.content_dir, problems, data)
+                return None if source is None else check(source, problems)
+
+            draft, problems = self.memo.check((path, data, depends), read_and_check)
+            self.problems.found += problems
+            if draft is not None:
+                found.append(draft)
+        return found
+
+    def _check_author_slug(self, source: Source, problems: Problems) -> None:
         if source.stem == GUESTS_SLUG:
-            self.problems.error(
+            problems.error(
                 source.display, 1,
                 f"the author slug '{GUESTS_SLUG}' is taken by the Guest Bloggers page "
                 f"(/authors/{GUESTS_SLUG}/): rename the file, e.g. to {GUESTS_SLUG}-team.md",
             )  # fmt: skip
         elif not is_slug(source.stem):
             better = slugify(source.stem) or "firstname-lastname"
-            self.problems.error(
+            problems.error(
                 source.display, 1,
                 "an author's file name is the slug that posts use in 'author:', so it must be "
                 f"lowercase letters, digits and hyphens: rename it to {better}.md",

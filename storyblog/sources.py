@@ -66,10 +66,13 @@ class Source:
         return self.key_lines.get(key, 1)
 
 
-def read_source(path: Path, content_dir: Path, problems: Problems) -> Source | None:
-    """The file split into front matter and body, or None with its problem reported."""
+def read_source(
+    path: Path, content_dir: Path, problems: Problems, data: bytes | None = None
+) -> Source | None:
+    """The file (or `data`, its bytes already read) split into front matter and body,
+    or None with its problem reported."""
     display = path.as_posix()
-    text = read_text(path, problems)
+    text = read_text(path, problems, data)
     if text is None:
         return None
     handler = FrontMatter()
@@ -94,10 +97,10 @@ def read_source(path: Path, content_dir: Path, problems: Problems) -> Source | N
     return Source(rel, display, front, key_lines(front_text), body)
 
 
-def read_text(path: Path, problems: Problems) -> str | None:
+def read_text(path: Path, problems: Problems, data: bytes | None = None) -> str | None:
     """The file's text with Unix line ends, or None when it cannot be read or is not UTF-8."""
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except OSError as error:
         problems.error(path.as_posix(), 1, f"storyblog cannot read this file: {error.strerror}")
         return None
