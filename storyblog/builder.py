@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from storyblog import __version__
 from storyblog.archive import Blog
 from storyblog.errors import BuildFailed, Problem, Problems, UsageError
 from storyblog.models import Site
 from storyblog.plan import PageSpec, plan_pages
-from storyblog.reader import read_site
+from storyblog.reader import ReadMemo, read_site
 from storyblog.render import Renderer
+from storyblog.tracking import Fingerprints, RenderMemory, folder_digest
 from storyblog.urls import Urls, output_file
-from storyblog.writer import check_output, write_site
+from storyblog.writer import MARKER, check_output, write_site
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class BuildResult:
     """Where the blog lives on its host, e.g. /blog/: the preview serves it there."""
     stories: int
     pages: int
+    rendered: int
     written: int
     unchanged: int
     removed: int
@@ -44,44 +47,98 @@ class BuildResult:
 
 def build(options: BuildOptions) -> BuildResult:
     """Builds the blog into options.output; raises BuildFailed listing every error."""
-    started = time.perf_counter()
-    check_folders(options)
-    problems = Problems()
+    return Builder(options).build()
 
-    # Gather: the whole model, checked, before anything is rendered.
-    site = read_site(
-        options.content,
-        options.templates / "static",
-        problems,
-        drafts=options.drafts,
-        base_url=options.base_url,
-    )
-    if site is None:
-        raise BuildFailed(problems.found)
-    urls = Urls(site.config.base_url)
-    blog = Blog(site)
-    specs = plan_pages(blog, urls)
-    check_static_paths(site, specs, problems)
 
-    # Render every page in memory; write only if all of them rendered.
-    renderer = Renderer(options.templates, urls, template_globals(blog, urls))
-    rendered, template_problems = renderer.render_all(specs)
-    problems.found += template_problems
-    if problems.errors:
-        raise BuildFailed(problems.found)
-    files = {output_file(path): html for path, html in rendered.items()}
-    stats = write_site(options.output, files, site.static_files)
+class Builder:
+    """Builds a blog, then again after each edit, redoing only what the edits change.
 
-    return BuildResult(
-        base_path=urls.base_path,
-        stories=len(site.stories),
-        pages=len(files),
-        written=stats.written,
-        unchanged=stats.unchanged,
-        removed=stats.removed,
-        seconds=time.perf_counter() - started,
-        warnings=problems.warnings,
-    )
+    It remembers what each file made (the reader's memo) and what each page's
+    templates read (tracking.py); a build renders only the pages whose reads
+    changed, and its output is byte for byte the output of a clean build.
+    """
+
+    def __init__(self, options: BuildOptions) -> None:
+        self.options = options
+        self.read_memo = ReadMemo()
+        self.renderer: Renderer | None = None
+        self.templates_digest = b""
+        self.memory = RenderMemory()
+        self.output_files: set[str] | None = None
+        """What the last build left in the output, so that the next need not look."""
+
+    def build(self) -> BuildResult:
+        options = self.options
+        started = time.perf_counter()
+        check_folders(options)
+        if not (options.output / MARKER).is_file():  # a new output folder, or one deleted
+            self.memory, self.output_files = RenderMemory(), None
+        problems = Problems()
+
+        # Gather: the whole model, checked, before anything is rendered.
+        site = read_site(
+            options.content,
+            options.templates / "static",
+            problems,
+            drafts=options.drafts,
+            base_url=options.base_url,
+            memo=self.read_memo,
+        )
+        if site is None:
+            raise BuildFailed(problems.found)
+        urls = Urls(site.config.base_url)
+        blog = Blog(site)
+        specs = plan_pages(blog, urls)
+        check_static_paths(site, specs, problems)
+
+        # Render, in memory, the pages whose reads changed; write only if all of them rendered.
+        renderer = self._renderer()
+        fingerprints = Fingerprints(blog)
+        renderer.use(urls, template_globals(blog, urls), fingerprints)
+        build = (__version__, self.templates_digest, fingerprints.of(site.config))
+        own = {spec.path: (build, spec.template, fingerprints.of(spec.context)) for spec in specs}
+        changed = self.memory.changed_pages(fingerprints, renderer.env)
+        fresh = {
+            spec.path
+            for spec in specs
+            if spec.path not in changed and self.memory.own.get(spec.path) == own[spec.path]
+        }
+        rendered = renderer.render_all([s for s in specs if s.path not in fresh])
+        problems.found += rendered.problems
+        if problems.errors:
+            raise BuildFailed(problems.found)
+        files = {output_file(path): html for path, html in rendered.pages.items()}
+        kept = {output_file(path) for path in fresh}
+        try:
+            stats = write_site(options.output, files, site.static_files, kept, self.output_files)
+        except BaseException:
+            self.memory, self.output_files = RenderMemory(), None  # trust none of it next time
+            raise
+        self.output_files = stats.files
+        for path in set(self.memory.own) - set(own):
+            self.memory.forget(path)
+        for path, reads in rendered.reads.items():
+            self.memory.remember(path, own[path], reads)
+
+        return BuildResult(
+            base_path=urls.base_path,
+            stories=len(site.stories),
+            pages=len(specs),
+            rendered=len(rendered.pages),
+            written=stats.written,
+            unchanged=stats.unchanged,
+            removed=stats.removed,
+            seconds=time.perf_counter() - started,
+            warnings=problems.warnings,
+        )
+
+    def _renderer(self) -> Renderer:
+        """The compiled templates, compiled again when any template file changed."""
+        templates_digest = folder_digest(self.options.templates, skip="static")
+        if self.renderer is None or templates_digest != self.templates_digest:
+            self.renderer = Renderer(self.options.templates)
+            self.templates_digest = templates_digest
+        return self.renderer
 
 
 def check_folders(options: BuildOptions) -> None:
@@ -102,15 +159,20 @@ def check_static_paths(site: Site, specs: list[PageSpec], problems: Problems) ->
     """A static file may not take the place of a page, nor of a folder that holds pages
     (content/static/index.html, content/static/authors), nor need a page to be a folder."""
     page_files = {output_file(spec.path) for spec in specs}
-    page_folders = {str(parent) for file in page_files for parent in PurePosixPath(file).parents}
+    page_folders = {file[:end] for file in page_files for end in slash_positions(file)}
     for static in site.static_files:
-        in_a_page = any(str(p) in page_files for p in PurePosixPath(static.target).parents)
+        in_a_page = any(static.target[:end] in page_files for end in slash_positions(static.target))
         if static.target in page_files or static.target in page_folders or in_a_page:
             problems.error(
                 static.source.as_posix(), 1,
                 f"this file would take the place of the blog's own /{static.target}: "
                 "rename or move it",
             )  # fmt: skip
+
+
+def slash_positions(path: str) -> list[int]:
+    """Where path's folders end: `a/b/c.html` → [1, 3], for `a` and `a/b`."""
+    return [index for index, char in enumerate(path) if char == "/"]
 
 
 def template_globals(blog: Blog, urls: Urls) -> dict[str, object]:

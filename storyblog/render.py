@@ -11,8 +11,8 @@ from __future__ import annotations
 import pydoc
 import re
 import traceback
-from collections.abc import Iterable, Mapping
-from dataclasses import fields, is_dataclass
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,38 +21,84 @@ import jinja2
 from storyblog.dates import long_date
 from storyblog.errors import Problem, closest
 from storyblog.plan import PageSpec
+from storyblog.tracking import Access, Fingerprints, TrackingEnvironment
 from storyblog.urls import Urls
 
 
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process, by name and source: a new
+    Renderer, after a template edit, compiles only the templates that changed. (Every
+    Renderer has the same options, which the compiled code depends on.)"""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = CompiledTemplates()
+
+
+@dataclass
+class Rendered:
+    pages: dict[str, bytes]
+    """Each page's bytes, by path."""
+    reads: dict[str, dict[Access, Hashable]]
+    """What each page's templates read, by path."""
+    problems: list[Problem]
+    """Template mistakes, each reported once."""
+
+
 class Renderer:
-    def __init__(self, templates_dir: Path, urls: Urls, globals_: Mapping[str, Any]) -> None:
+    """Templates compiled once; make a new Renderer when a template changes."""
+
+    def __init__(self, templates_dir: Path) -> None:
         self.templates_dir = templates_dir
-        self.urls = urls
-        self.env = jinja2.Environment(
+        self.urls = Urls("http://localhost/")
+        self.env = TrackingEnvironment(
             loader=jinja2.FileSystemLoader(templates_dir),
             autoescape=jinja2.select_autoescape(["html", "xml"]),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,
+            bytecode_cache=COMPILED,
         )
         self.env.filters["long_date"] = long_date
         self.env.filters["iso"] = lambda moment: moment.isoformat()
-        self.env.globals.update(globals_)
 
-    def render_all(self, specs: Iterable[PageSpec]) -> tuple[dict[str, bytes], list[Problem]]:
-        """Each page's bytes by path, and the template problems (each reported once)."""
-        pages: dict[str, bytes] = {}
+    def use(self, urls: Urls, globals_: Mapping[str, Any], fingerprints: Fingerprints) -> None:
+        """This build's addresses, template globals and tracked objects."""
+        self.urls = urls
+        self.env.globals.update(globals_)
+        self.env.fingerprints = fingerprints
+        for template in self.env.cache.values() if self.env.cache is not None else ():
+            template._module = None  # Jinja keeps imported macros bound to the last globals
+
+    def render_all(self, specs: Iterable[PageSpec]) -> Rendered:
+        done = Rendered({}, {}, [])
         problems: dict[Problem, None] = {}
         for spec in specs:
+            self.env.reads = {}
             try:
-                pages[spec.path] = self.render(spec).encode("utf-8")
+                done.pages[spec.path] = self.render(spec).encode("utf-8")
             except Exception as error:
                 problem = self.problem(error, spec)
                 if problem is None:
                     raise  # not a template's mistake: storyblog's own, with its traceback
                 problems[problem] = None
-        return pages, list(problems)
+            else:
+                done.reads[spec.path] = self.env.reads
+            finally:
+                self.env.reads = None
+        done.problems = list(problems)
+        return done
 
     def render(self, spec: PageSpec) -> str:
         return self.env.get_template(spec.template).render(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -100,6 +101,7 @@ def tag_path(tag: str, number: int = 1) -> str:
     return paginated(f"tags/{tag_slug(tag)}/", number)
 
 
+@cache
 def tag_slug(tag: str) -> str:
     """Tags that differ in case, spacing or accents share one address."""
     return slugify(tag)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -29,6 +29,8 @@ class WriteStats:
     written: int
     unchanged: int
     removed: int
+    files: set[str]
+    """Every file in the output now, relative to it."""
 
 
 def check_output(output_dir: Path) -> None:
@@ -59,20 +61,30 @@ def safe_join(root: Path, relative: str) -> Path:
 
 
 def write_site(
-    output_dir: Path, pages: Mapping[str, bytes], static_files: Iterable[StaticFile]
+    output_dir: Path,
+    pages: Mapping[str, bytes],
+    static_files: Iterable[StaticFile],
+    kept: Collection[str] = (),
+    present: set[str] | None = None,
 ) -> WriteStats:
-    """Makes output_dir hold exactly these pages and static files (check_output first)."""
+    """Makes output_dir hold exactly these pages, static files and the `kept` pages, which
+    the caller knows to be in the folder already as they should be (check_output first).
+    `present`, the files the last write left, saves looking through the whole folder."""
     contents: dict[str, Path | bytes] = {f.target: f.source for f in static_files}
     contents.update(pages)
     output_dir.mkdir(parents=True, exist_ok=True)
+    keep = {MARKER, *contents, *kept}
     # Stale files go first: one may stand where this build needs a folder.
-    removed = _remove_all_but(output_dir, {MARKER, *contents})
+    if present is None:
+        removed = _remove_all_but(output_dir, keep)
+    else:
+        removed = _remove(output_dir, present - keep)
     _write_if_changed(output_dir / MARKER, MARKER_TEXT.encode())
     written = 0
     for relative, content in contents.items():
         data = content.read_bytes() if isinstance(content, Path) else content
         written += _write_if_changed(safe_join(output_dir, relative), data)
-    return WriteStats(written, len(contents) - written, removed)
+    return WriteStats(written, len(contents) + len(kept) - written, removed, keep)
 
 
 def _write_if_changed(target: Path, data: bytes) -> bool:
@@ -92,6 +104,18 @@ def _write_if_changed(target: Path, data: bytes) -> bool:
         Path(temporary).unlink(missing_ok=True)
         raise
     return True
+
+
+def _remove(output_dir: Path, stale: set[str]) -> int:
+    """Deletes these files, then the folders they leave empty."""
+    for relative in stale:
+        safe_join(output_dir, relative).unlink(missing_ok=True)
+    folders = {parent for relative in stale for parent in PurePosixPath(relative).parents}
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+        path = output_dir.joinpath(*folder.parts)
+        if folder.parts and path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return len(stale)
 
 
 def _remove_all_but(output_dir: Path, keep: set[str]) -> int:

@@ -1,0 +1,176 @@
+"""Which pages an edit changes: each page's record of what its templates read.
+
+While a page renders, every attribute or item that its templates read from a
+story, an author, a page, the blog or the site is noted, with a fingerprint of
+the value read. The next build renders the page again only when its template
+set, its own values, or one of the noted values differ; otherwise the bytes
+already in the output are the bytes a clean build would write. The record is
+what the templates really read, not a guess of what they might: a theme that
+shows a new field is tracked like the default one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import fields, is_dataclass
+from datetime import datetime
+from functools import cache
+from hashlib import blake2b
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from storyblog.archive import Blog
+
+Key = tuple[str, ...]
+"""Names a story, author, page, the blog or the site across builds. A story's key holds
+its address, so that a link to it (made in Python, not read by a template) is tracked too."""
+Access = tuple[Key, str, Any]
+"""(whose, "attr" or "item", which): `post.title` is (story key, "attr", "title")."""
+
+PRIMITIVES = (str, int, float, bool, type(None))
+PRIMITIVE_TYPES = frozenset(PRIMITIVES)
+GONE = ("gone",)
+"""The fingerprint of a read from an object that no longer exists."""
+
+
+class RenderMemory:
+    """What the pages in the output read when they were rendered, kept between builds.
+
+    Every page that read something saw the same value: when a value changes, all
+    of its readers are rendered again, and see the new one. So one fingerprint per
+    read is kept, and a build checks each read once, not once per page.
+    """
+
+    def __init__(self) -> None:
+        self.own: dict[str, Hashable] = {}
+        """Each page's template set, path and own values, fingerprinted."""
+        self.reads: dict[str, tuple[Access, ...]] = {}
+        self.seen: dict[Access, Hashable] = {}
+        self.readers: dict[Access, set[str]] = {}
+
+    def changed_pages(self, fingerprints: Fingerprints, env: jinja2.Environment) -> set[str]:
+        """The pages that read something that has changed since they were rendered."""
+        changed: set[str] = set()
+        for access, seen in self.seen.items():
+            if fingerprints.now(access, env) != seen:
+                changed |= self.readers[access]
+        return changed
+
+    def remember(self, path: str, own: Hashable, reads: Mapping[Access, Hashable]) -> None:
+        self.forget(path)
+        self.own[path] = own
+        self.reads[path] = tuple(reads)
+        for access, value in reads.items():
+            self.seen[access] = value
+            self.readers.setdefault(access, set()).add(path)
+
+    def forget(self, path: str) -> None:
+        self.own.pop(path, None)
+        for access in self.reads.pop(path, ()):
+            readers = self.readers[access]
+            readers.discard(path)
+            if not readers:
+                del self.readers[access], self.seen[access]
+
+
+class Fingerprints:
+    """Stable fingerprints of one build's values, and the objects whose reads are noted."""
+
+    def __init__(self, blog: Blog) -> None:
+        site = blog.site
+        self.objects: dict[Key, object] = {("blog",): blog, ("site",): site}
+        for story in site.stories:
+            key = ("story", story.source, story.slug, story.date.isoformat())
+            self.objects[key] = story
+        for author in site.authors:
+            self.objects[("author", author.slug)] = author
+        for page in site.pages:
+            self.objects[("page", page.source, page.slug)] = page
+        self.keys = {id(value): key for key, value in self.objects.items()}
+        self._memo: dict[int, tuple[object, Hashable]] = {}
+        self._now: dict[Access, Hashable] = {}
+
+    def key(self, value: object) -> Key | None:
+        return self.keys.get(id(value))
+
+    def of(self, value: object) -> Hashable:
+        """The value itself for text and numbers, the key for a tracked object (its own
+        reads are noted one by one), a tuple of the parts' fingerprints for anything else."""
+        if isinstance(value, PRIMITIVES):
+            return value
+        key = self.keys.get(id(value))
+        if key is not None:
+            return key
+        known = self._memo.get(id(value))
+        if known is None:
+            known = self._memo[id(value)] = (value, self._parts(value))  # keeps the id taken
+        return known[1]
+
+    def _parts(self, value: object) -> Hashable:
+        if isinstance(value, datetime):
+            return ("datetime", value.isoformat(), str(value.tzinfo))
+        if isinstance(value, tuple | list):
+            if all(type(item) in PRIMITIVE_TYPES for item in value):
+                return ("sequence", *value)  # a fast way for the common case
+            return ("sequence", *map(self.of, value))
+        if isinstance(value, Mapping):
+            return ("mapping", *((self.of(k), self.of(v)) for k, v in value.items()))
+        if is_dataclass(value) and not isinstance(value, type):
+            names = field_names(type(value))
+            return (type(value).__name__, *(self.of(getattr(value, name)) for name in names))
+        if isinstance(value, jinja2.Undefined):
+            return ("undefined",)
+        raise TypeError(f"storyblog cannot track a {type(value).__name__} given to templates")
+
+    def now(self, access: Access, env: jinja2.Environment) -> Hashable:
+        """The fingerprint the read would give in this build."""
+        if access not in self._now:
+            key, kind, name = access
+            owner = self.objects.get(key)
+            if owner is None:
+                self._now[access] = GONE
+            else:
+                value = env.getattr(owner, name) if kind == "attr" else env.getitem(owner, name)
+                self._now[access] = self.of(value)
+        return self._now[access]
+
+
+class TrackingEnvironment(jinja2.Environment):
+    """A Jinja environment that notes, while `reads` is a dict, what templates read
+    from tracked objects."""
+
+    fingerprints: Fingerprints | None = None
+    reads: dict[Access, Hashable] | None = None
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        value = super().getattr(obj, attribute)
+        if self.reads is not None and self.fingerprints is not None:
+            key = self.fingerprints.keys.get(id(obj))
+            if key is not None:
+                self.reads[(key, "attr", attribute)] = self.fingerprints.of(value)
+        return value
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        value = super().getitem(obj, argument)
+        if self.reads is not None and self.fingerprints is not None:
+            key = self.fingerprints.keys.get(id(obj))
+            if key is not None:
+                self.reads[(key, "item", argument)] = self.fingerprints.of(value)
+        return value
+
+
+@cache
+def field_names(kind: type) -> tuple[str, ...]:
+    return tuple(field.name for field in fields(kind))
+
+
+def folder_digest(folder: Path, skip: str) -> bytes:
+    """Every file's name and bytes under folder, but those in its sub-folder `skip`."""
+    hashed = blake2b(digest_size=16)
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_file() and relative.parts[0] != skip:
+            hashed.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return hashed.digest()
