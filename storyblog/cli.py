@@ -15,7 +15,7 @@ from storyblog import __version__
 from storyblog.builder import BuildOptions, BuildResult, build
 from storyblog.config import normalize_base_url
 from storyblog.errors import BuildFailed, Problem, UsageError
-from storyblog.serve import serve
+from storyblog.live import serve_live
 
 EXIT_OK, EXIT_CONTENT_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -51,7 +51,9 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--drafts", action="store_true", help="include stories marked draft: true")
     parser.add_argument(
-        "--serve", action="store_true", help="after building, preview the blog in a browser"
+        "--serve",
+        action="store_true",
+        help="build, preview the blog in a browser, and rebuild and reload on every save",
     )
     parser.add_argument(
         "--host",
@@ -80,10 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         drafts=arguments.drafts,
     )
     try:
-        result = build(options)
-        report_success(result, options.output)
         if arguments.serve:
-            serve(options.output, result.base_path, arguments.host, arguments.port)
+            serve_live(options, arguments.host, arguments.port)
+        else:
+            report_success(build(options), options.output)
     except BuildFailed as failure:
         report_failure(failure.problems, options.output)
         return EXIT_CONTENT_ERRORS

@@ -16,7 +16,7 @@ import pytest
 from conftest import REPO, TEMPLATES, MakeBlog, story
 
 from storyblog.errors import UsageError
-from storyblog.serve import create_server
+from storyblog.serve import Served, create_server
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def server(make_blog: MakeBlog, tmp_path: Path) -> Iterator[tuple[str, int]]:
     )
     (tmp_path / "secret.txt").write_text("do not serve")
     (blog.output / "outside").symlink_to(tmp_path)
-    http = create_server(blog.output, "/blog/", "127.0.0.1", 0)
+    http = create_server(Served(blog.output, "/blog/"), "127.0.0.1", 0)
     thread = threading.Thread(target=http.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield "127.0.0.1", http.server_address[1]
@@ -92,7 +92,7 @@ def test_nothing_outside_the_output_is_served(server: tuple[str, int], target: s
 
 def test_a_port_in_use_gets_a_clear_message(server: tuple[str, int], tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=f"port {server[1]} is in use"):
-        create_server(tmp_path, "/", *server)
+        create_server(Served(tmp_path, "/"), *server)
 
 
 def test_the_base_path_without_its_slash_redirects(server: tuple[str, int]) -> None:
