@@ -9,7 +9,7 @@ from html import escape
 from typing import TypeVar
 
 from storyblog.models import Author, Site, Story
-from storyblog.urls import GUESTS_SLUG, tag_slug
+from storyblog.urls import GUESTS_SLUG
 
 T = TypeVar("T")
 
@@ -31,7 +31,6 @@ class Lesson:
 class Tag:
     name: str
     """As the stories spell it: tags that differ only in case or spacing are merged."""
-    slug: str
     stories: tuple[Story, ...]
 
 
@@ -94,7 +93,7 @@ class Blog:
         for story in self.site.stories:
             for name in story.tags:
                 found.setdefault(name, []).append(story)
-        tags = [Tag(name, tag_slug(name), tuple(stories)) for name, stories in found.items()]
+        tags = [Tag(name, tuple(stories)) for name, stories in found.items()]
         return tuple(sorted(tags, key=lambda tag: (tag.name.casefold(), tag.name)))
 
     @cached_property

@@ -40,7 +40,9 @@ def month_title(month: Month) -> str:
 
 
 @dataclass(frozen=True)
-class MonthLink:
+class Link:
+    """To another month or year: `March 2025`."""
+
     title: str
     href: str
 
@@ -65,8 +67,8 @@ class MonthCalendar:
     weekdays: tuple[str, ...]
     """Full names, in the site's order: the template shortens them."""
     weeks: tuple[tuple[CalendarDay, ...], ...]
-    older: MonthLink | None
-    newer: MonthLink | None
+    older: Link | None
+    newer: Link | None
 
 
 class Calendars:
@@ -114,11 +116,14 @@ class Calendars:
         href = f"{self.month_href((year, month))}#{day_anchor(number)}"
         return CalendarDay(number, href, f"{when}: {len(stories)} stories")
 
-    def _link(self, month: Month | None) -> MonthLink | None:
-        return None if month is None else MonthLink(month_title(month), self.month_href(month))
+    def _link(self, month: Month | None) -> Link | None:
+        return None if month is None else Link(month_title(month), self.month_href(month))
 
     def month_href(self, month: Month) -> str:
         return self.urls.href(month_path(*month))
+
+    def stories_in(self, month: Month) -> list[Story]:
+        return [story for day in self.by_day.get(month, {}).values() for story in day]
 
     def stories_by_day(self, month: Month) -> Mapping[int, Sequence[Story]]:
         """The month's days with stories, latest day first, as its page lists them."""

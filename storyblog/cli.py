@@ -14,7 +14,7 @@ from pathlib import Path
 from storyblog import __version__
 from storyblog.builder import BuildOptions, BuildResult, build
 from storyblog.config import normalize_base_url
-from storyblog.errors import BuildFailed, Problem, UsageError
+from storyblog.errors import BuildFailed, Problem, UsageError, plural
 from storyblog.live import serve_live
 
 EXIT_OK, EXIT_CONTENT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -117,7 +117,3 @@ def report_failure(problems: list[Problem], output: Path) -> None:
     errors = sum(1 for p in problems if not p.is_warning)
     kept = f", {output}/ still holds the last good build" if output.exists() else ""
     print(f"{plural(errors, 'error', 'errors')}: nothing was written{kept}.", file=sys.stderr)
-
-
-def plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"

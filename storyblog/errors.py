@@ -60,3 +60,8 @@ def closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | 
     """The candidate a writer most likely meant, for a message's "did you mean"."""
     matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=cutoff)
     return matches[0] if matches else None
+
+
+def plural(count: int, one: str, many: str) -> str:
+    """`1 story`, `3 stories`: for messages and, as a filter, for templates."""
+    return f"{count} {one if count == 1 else many}"

@@ -19,7 +19,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from storyblog.builder import Builder, BuildOptions
-from storyblog.errors import BuildFailed, UsageError
+from storyblog.errors import BuildFailed, UsageError, plural
 from storyblog.reader import is_hidden_or_backup
 from storyblog.serve import Preview, Served, announce, create_server
 
@@ -76,16 +76,15 @@ class Rebuilder(FileSystemEventHandler):
 
     def rebuild(self, changed: list[str]) -> None:
         """One rebuild, and one line about it; never lets a mistake stop the preview."""
-        what = ", ".join(changed[:3]) + (
-            f" and {len(changed) - 3} more" if len(changed) > 3 else ""
-        )
+        more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+        what = f"{', '.join(changed[:3])}{more} changed" if changed else "Built the blog"
         try:
             result = self.builder.build()
         except BuildFailed as failure:
             errors = tuple(str(problem) for problem in failure.problems if not problem.is_warning)
             for problem in failure.problems:
                 print(problem, file=sys.stderr)
-            print(f"{what}: {plural_errors(len(errors))}; the preview keeps the last "
+            print(f"{what}: {plural(len(errors), 'error', 'errors')}; the preview keeps the last "
                   "good pages and shows the errors in the browser", file=sys.stderr)  # fmt: skip
             self.preview.publish(False, errors)
             return
@@ -103,7 +102,8 @@ class Rebuilder(FileSystemEventHandler):
         touched = result.written + result.removed
         fixed = "; the errors are fixed" if self.preview.status.problems else ""
         if touched or fixed or not changed:
-            print(f"{what}: {result.rendered} pages rendered, {touched} files written"
+            pages = plural(result.rendered, "page", "pages")
+            print(f"{what}: {pages} rendered, {plural(touched, 'file', 'files')} written"
                   f"{f' ({result.removed} removed)' if result.removed else ''} "
                   f"in {result.seconds * 1000:.0f} ms{fixed}")  # fmt: skip
         self.preview.publish(touched > 0, ())
@@ -114,10 +114,6 @@ def is_content_name(name: str) -> bool:
     or backup name)."""
     file_name = name.rsplit("/", 1)[-1]
     return "." in file_name.lstrip(".") and not is_hidden_or_backup(file_name)
-
-
-def plural_errors(count: int) -> str:
-    return f"{count} error" if count == 1 else f"{count} errors"
 
 
 def serve_live(options: BuildOptions, host: str, port: int) -> None:

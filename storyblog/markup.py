@@ -68,7 +68,8 @@ class FirstParagraph(Collector):
 
 
 class LessonCallouts(Collector):
-    """Keeps the content of each lesson callout, for the lessons page."""
+    """Keeps the content of each lesson callout, for the lessons page: without footnote
+    marks or ids, which mean nothing away from the story."""
 
     lessons: tuple[str, ...] = ()
 
@@ -76,7 +77,10 @@ class LessonCallouts(Collector):
         found = []
         for aside in root.iter("aside"):
             if "callout-lesson" in aside.get("class", "").split():
-                content = [c for c in aside if c.get("class") != "callout-label"]
+                content = [_without_footnote_marks(child) for child in aside
+                           if child.get("class") != "callout-label"]  # fmt: skip
+                for element in (e for child in content for e in child.iter()):
+                    element.attrib.pop("id", None)
                 found.append("".join(self.serialize(child) for child in content).strip())
         self.lessons = tuple(found)
 
@@ -151,7 +155,7 @@ def _is_raw_html_block(paragraph: etree.Element) -> bool:
 
 
 def _without_footnote_marks(paragraph: etree.Element) -> etree.Element:
-    """A copy without footnote numbers, which mean nothing in a summary."""
+    """A copy without footnote numbers, which mean nothing in a summary or a lesson."""
     cleaned = copy.deepcopy(paragraph)
     for parent in cleaned.iter():
         for child in list(parent):

@@ -14,7 +14,7 @@ from operator import attrgetter
 from typing import Any, TypeVar
 
 from storyblog.archive import Blog, Lesson, chunks
-from storyblog.calendars import Calendars, MonthLink
+from storyblog.calendars import Calendars, Link
 from storyblog.config import WEEKDAYS
 from storyblog.dates import MONTH_NAMES, long_date
 from storyblog.models import Story
@@ -64,7 +64,8 @@ class PageSpec:
     lastmod: datetime | None = None
     """When what the page shows last changed, for the sitemap."""
     in_sitemap: bool = True
-    """Pages (not feeds or 404.html) that crawlers should find; never a draft."""
+    """False for a page crawlers should not find: 404.html, a draft's. (Feeds and other
+    files that are not pages are never in the sitemap.)"""
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def plan_pages(blog: Blog, urls: Urls) -> list[PageSpec]:
     """Every page of the blog, in a stable order; the sitemap lists every one it should."""
     config = blog.site.config
     calendars = Calendars(blog.stories, WEEKDAYS.index(config.first_weekday), urls)
-    newest = max((story.last_change for story in blog.stories), default=None)
+    newest = last_change(blog.stories)
     listing_of = partial(listing, per_page=config.posts_per_page, urls=urls)
 
     specs = list(listing_of("index.html", blog.stories, home_path))
@@ -144,8 +145,10 @@ def plan_pages(blog: Blog, urls: Urls) -> list[PageSpec]:
     sidebar = {"calendar": calendars.newest}
     specs = [replace(spec, context={**sidebar, **spec.context}) for spec in specs]
     specs.append(sitemap(specs, urls))
-    if not any(static.target == robots_path() for static in blog.site.static_files):
-        specs.append(PageSpec(robots_path(), "robots.txt"))  # content/static/robots.txt wins
+    # Crawlers read robots.txt only at a host's root; content/static/robots.txt wins.
+    own_robots = any(static.target == robots_path() for static in blog.site.static_files)
+    if urls.base_path == "/" and not own_robots:
+        specs.append(PageSpec(robots_path(), "robots.txt"))
     return specs
 
 
@@ -179,54 +182,63 @@ def story_pages(stories: Sequence[Story], calendars: Calendars) -> Iterator[Page
         older = stories[index + 1] if index + 1 < len(stories) else None
         calendar = calendars.month(story.date.year, story.date.month)
         context = {"post": story, "older": older, "newer": newer, "calendar": calendar}
-        yield PageSpec(story_path(story), "story.html", context, story.last_change, not story.draft)
+        yield PageSpec(
+            story_path(story), "story.html", context, story.last_change, in_sitemap=not story.draft
+        )
 
 
 def archive_pages(blog: Blog, calendars: Calendars, urls: Urls) -> Iterator[PageSpec]:
     """/archive/ lists every year and month; each year shows twelve calendars, each month
-    its calendar and its stories day by day."""
+    its calendar and its stories day by day. A preview's months of drafts stay out of
+    the sitemap."""
     years = sorted({year for year, _ in calendars.months}, reverse=True)
-    newest = max((story.last_change for story in blog.stories), default=None)
     summaries = [year_summary(year, calendars, urls) for year in years]
-    yield PageSpec(archive_path(), "archive.html", {"years": summaries}, newest)
+    yield PageSpec(archive_path(), "archive.html", {"years": summaries}, last_change(blog.stories))
 
     for index, year in enumerate(years):
-        stories = [s for m in calendars.months if m[0] == year for s in month_stories(calendars, m)]
+        stories = [s for m in calendars.months if m[0] == year for s in calendars.stories_in(m)]
         context = {
             "year": summaries[index],
             "calendars": [calendars.month(year, month) for month in range(1, 13)],
             "newer": year_link(years[index - 1], urls) if index > 0 else None,
             "older": year_link(years[index + 1], urls) if index + 1 < len(years) else None,
         }
-        yield PageSpec(year_path(year), "year.html", context, last_change(stories))
+        yield PageSpec(year_path(year), "year.html", context, last_change(stories),
+                       in_sitemap=not all(story.draft for story in stories))  # fmt: skip
 
     for month in calendars.months:
         days = [
             Day(long_date(stories[0].date), day_anchor(number), tuple(stories))
             for number, stories in calendars.stories_by_day(month).items()
         ]
-        context = {"calendar": calendars.month(*month), "days": days}
-        stories = month_stories(calendars, month)
-        yield PageSpec(month_path(*month), "month.html", context, last_change(stories))
-
-
-def month_stories(calendars: Calendars, month: tuple[int, int]) -> list[Story]:
-    return [story for day in calendars.by_day[month].values() for story in day]
+        # The sidebar shows the newest month, as elsewhere; `month` is this page's.
+        context = {"month": calendars.month(*month), "days": days}
+        stories = calendars.stories_in(month)
+        yield PageSpec(month_path(*month), "month.html", context, last_change(stories),
+                       in_sitemap=not all(story.draft for story in stories))  # fmt: skip
 
 
 def year_summary(year: int, calendars: Calendars, urls: Urls) -> ArchiveYear:
     months = tuple(
-        Count(
-            MONTH_NAMES[m - 1], calendars.month_href((y, m)), len(month_stories(calendars, (y, m)))
-        )
+        Count(MONTH_NAMES[m - 1], calendars.month_href((y, m)), len(calendars.stories_in((y, m))))
         for y, m in calendars.months
         if y == year
     )
     return ArchiveYear(year, urls.href(year_path(year)), sum(m.count for m in months), months)
 
 
-def year_link(year: int, urls: Urls) -> MonthLink:
-    return MonthLink(str(year), urls.href(year_path(year)))
+def year_link(year: int, urls: Urls) -> Link:
+    return Link(str(year), urls.href(year_path(year)))
+
+
+@dataclass(frozen=True)
+class Shelf:
+    """One way to browse the lessons: an author's, the guests', a tag's, or (count None) all."""
+
+    heading: str
+    count: Count | None
+    lessons: Sequence[Lesson]
+    path_of: PathOf
 
 
 def lesson_pages(blog: Blog, urls: Urls) -> Iterator[PageSpec]:
@@ -264,16 +276,6 @@ def lesson_pages(blog: Blog, urls: Urls) -> Iterator[PageSpec]:
             urls=urls, key="lessons", changed=attrgetter("story.last_change"),
             heading=chosen.heading, chosen=chosen.count, **browse,
         )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Shelf:
-    """One way to browse the lessons: an author's, the guests', a tag's, or (count None) all."""
-
-    heading: str
-    count: Count | None
-    lessons: Sequence[Lesson]
-    path_of: PathOf
 
 
 def feeds(blog: Blog, urls: Urls) -> Iterator[PageSpec]:

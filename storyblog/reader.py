@@ -9,6 +9,7 @@ are converted in one batch and the drafts become the frozen model.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -149,21 +150,28 @@ def sort_newest_first(stories: Iterable[Story]) -> tuple[Story, ...]:
 
 
 def with_one_spelling_per_tag(stories: list[Story]) -> list[Story]:
-    """`Small gestures`, `small  gestures` and `small-gestures` are one tag: every story
+    """`Small gestures`, `small  gestures` and `Small-Gestures` are one tag: every story
     shows it as most stories spell it (ties: the first spelling in sorted order)."""
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for story in stories:
         for tag in story.tags:
-            spellings[tag_slug(tag)][tag] += 1
+            spellings[tag_identity(tag)][tag] += 1
     chosen = {
-        slug: min(counts, key=lambda tag: (-counts[tag], tag)) for slug, counts in spellings.items()
+        same: min(counts, key=lambda tag: (-counts[tag], tag)) for same, counts in spellings.items()
     }
 
     def canonical(story: Story) -> Story:
-        tags = tuple(dict.fromkeys(chosen[tag_slug(tag)] for tag in story.tags))
+        tags = tuple(dict.fromkeys(chosen[tag_identity(tag)] for tag in story.tags))
         return story if tags == story.tags else replace(story, tags=tags)
 
     return [canonical(story) for story in stories]
+
+
+def tag_identity(tag: str) -> str:
+    """What two spellings of one tag share: case, accents, hyphens and spaces aside."""
+    unaccented = unicodedata.normalize("NFKD", tag.casefold())
+    letters = "".join(char for char in unaccented if not unicodedata.combining(char))
+    return " ".join(letters.replace("-", " ").replace("_", " ").split())
 
 
 class ReadMemo:
@@ -244,6 +252,7 @@ class Reader:
         checked = self._each(files, check, (str(tz), frozenset(author_slugs)))
         kept = [story for story in checked if drafts or not story.draft]
         self._check_one_story_per_address(kept)
+        self._check_one_tag_per_address(kept)
         return kept
 
     def _story(
@@ -377,6 +386,20 @@ class Reader:
                     f"same address {address} as {first.display}: "
                     "give one of them another slug: line",
                 )  # fmt: skip
+
+    def _check_one_tag_per_address(self, stories: list[StoryDraft]) -> None:
+        """`C++` and `C#` are two tags, but both would be /tags/c/: say so, not merge them."""
+        first: dict[str, tuple[str, Source]] = {}
+        for story in stories:
+            for tag in story.tags:
+                slug = tag_slug(tag)
+                other, where = first.setdefault(slug, (tag, story.source))
+                if tag_identity(other) != tag_identity(tag):
+                    self.problems.error(
+                        story.source.display, story.source.line_of("tags"),
+                        f"the tags '{tag}' and '{other}' (in {where.display}) would share "
+                        f"the address /tags/{slug}/: spell one of them in other words",
+                    )  # fmt: skip
 
 
 def is_hidden_or_backup(name: str) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 
 from storyblog.dates import long_date
-from storyblog.errors import Problem, closest
+from storyblog.errors import Problem, closest, plural
 from storyblog.plan import PageSpec
 from storyblog.tracking import Access, Fingerprints, TrackingEnvironment
 from storyblog.urls import Urls
@@ -72,6 +72,7 @@ class Renderer:
         )
         self.env.filters["long_date"] = long_date
         self.env.filters["iso"] = lambda moment: moment.isoformat()
+        self.env.filters["plural"] = plural
 
     def use(self, urls: Urls, globals_: Mapping[str, Any], fingerprints: Fingerprints) -> None:
         """This build's addresses, template globals and tracked objects."""

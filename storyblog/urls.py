@@ -181,7 +181,7 @@ class Urls:
         return self.absolute(self.path(kind, *args))
 
     def entry_id(self, story: Story) -> str:
-        """A feed entry's id (RFC 4151 tag URI): the same in every build, and unlike a URL
-        it does not change when the blog moves from http to https."""
+        """A feed entry's id (RFC 4151 tag URI): the same in every build while the story
+        keeps its address, and unlike a URL it stays when the blog moves to https."""
         host = urlsplit(self.base_url).hostname or "localhost"
         return f"tag:{host},{story.date:%Y-%m-%d}:{self.href(story_path(story))}"

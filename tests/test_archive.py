@@ -107,6 +107,7 @@ def test_the_sidebar_shows_the_storys_month_and_arrows_to_nearest_months(
     assert arrows("/2023/12/f/") == ("December 2023", None, "/archive/2024/02/")
     assert arrows("/") == ("June 2025", "/archive/2025/03/", None)
     assert arrows("/authors/") == ("June 2025", "/archive/2025/03/", None)
+    assert arrows("/archive/2024/02/") == ("June 2025", "/archive/2025/03/", None)
 
 
 def test_the_archive_index_lists_every_year_and_month_with_counts(make_blog: MakeBlog) -> None:

@@ -85,12 +85,17 @@ def test_the_sitemap_lists_every_page_and_robots_names_it(make_blog: MakeBlog) -
     assert entries["https://example.org/blog/2024/02/b/"] == "2024-03-01T00:00:00+00:00"
     assert entries["https://example.org/blog/"] == "2024-03-01T00:00:00+00:00"
     assert entries["https://example.org/blog/about/"] is not None
+    assert not blog.exists("/robots.txt")  # crawlers read it only at the host's root
+
+
+def test_robots_txt_names_the_sitemap(make_blog: MakeBlog) -> None:
+    blog = make_blog(FILES)
     robots = blog.file("/robots.txt").read_text()
-    assert "Sitemap: https://example.org/blog/sitemap.xml" in robots.splitlines()
+    assert "Sitemap: https://example.org/sitemap.xml" in robots.splitlines()
 
 
 def test_a_robots_txt_of_the_blogs_own_replaces_the_default(make_blog: MakeBlog) -> None:
-    blog = make_blog({**FILES, "static/robots.txt": "User-agent: *\nDisallow: /\n"}, site=SITE)
+    blog = make_blog({**FILES, "static/robots.txt": "User-agent: *\nDisallow: /\n"})
     assert blog.file("/robots.txt").read_text() == "User-agent: *\nDisallow: /\n"
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from storyblog.errors import BuildFailed
 from storyblog.slugs import slugify
 from tests.conftest import MakeBlog, story, texts
 
@@ -119,3 +122,33 @@ def test_tag_pages_are_paginated(make_blog: MakeBlog) -> None:
     blog = make_blog(files)  # ten stories a page by default
     assert len(blog.page("/tags/care/").select(".card")) == 10
     assert texts(blog.page("/tags/care/page/2/").select(".card-title")) == ["S2", "S1"]
+
+
+def test_tags_that_only_share_an_address_are_an_error(
+    make_blog: MakeBlog, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blog = make_blog(
+        {
+            "posts/a.md": story("A", "2024-01-01", tags='["C++"]'),
+            "posts/b.md": story("B", "2024-01-02", tags='["C#", "Café"]'),
+            "posts/c.md": story("C", "2024-01-03", tags='["cafe"]'),
+        },
+        build=False,
+    )
+    with pytest.raises(BuildFailed) as failure:
+        blog.build()
+    assert [str(problem) for problem in failure.value.problems] == [
+        f"{blog.content.as_posix()}/posts/b.md:5: the tags 'C#' and 'C++' (in "
+        f"{blog.content.as_posix()}/posts/a.md) would share the address /tags/c/: "
+        "spell one of them in other words"
+    ]
+
+
+def test_a_lesson_callout_on_the_lessons_page_has_no_footnote_marks_or_ids(
+    make_blog: MakeBlog,
+) -> None:
+    body = "Text.[^1]\n\n!!! lesson\n    Trust first.[^1]\n\n    ## Why\n\n[^1]: A note.\n"
+    blog = make_blog({"posts/a.md": story("A", "2024-01-01", body=body)})
+    lesson = blog.page("/lessons/").select_one(".lesson-text")
+    assert " ".join(lesson.get_text().split()) == "Trust first. Why"
+    assert lesson.select("[id]") == [] and lesson.select("a") == []
