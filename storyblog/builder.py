@@ -119,6 +119,7 @@ class Builder:
             self.memory.forget(path)
         for path, reads in rendered.reads.items():
             self.memory.remember(path, own[path], reads)
+        self.memory.objects = fingerprints.objects
 
         return BuildResult(
             base_path=urls.base_path,

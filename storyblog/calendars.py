@@ -56,6 +56,10 @@ class CalendarDay:
     """What the link leads to, for its title and for screen readers."""
 
 
+PLAIN_DAYS = tuple(CalendarDay(number) for number in range(32))
+"""Days without stories (0: a day of another month), shared by every calendar."""
+
+
 @dataclass(frozen=True)
 class MonthCalendar:
     year: int
@@ -108,7 +112,7 @@ class Calendars:
 
     def _day(self, year: int, month: int, number: int, stories: Sequence[Story]) -> CalendarDay:
         if not stories:
-            return CalendarDay(number)
+            return PLAIN_DAYS[number]
         when = f"{MONTH_NAMES[month - 1]} {number}, {year}"
         if len(stories) == 1:
             story = stories[0]

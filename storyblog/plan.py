@@ -301,8 +301,9 @@ def last_change(stories: Sequence[Story]) -> datetime | None:
 
 
 def sitemap(specs: Sequence[PageSpec], urls: Urls) -> PageSpec:
+    """Every page's address and, as text, when it last changed."""
     entries = [
-        (urls.absolute(spec.path), spec.lastmod)
+        (urls.absolute(spec.path), spec.lastmod.isoformat() if spec.lastmod else None)
         for spec in specs
         if spec.in_sitemap and (spec.path == home_path() or spec.path.endswith("/"))
     ]

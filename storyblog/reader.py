@@ -14,9 +14,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from storyblog.config import SiteConfig, config_from_mapping
 from storyblog.errors import Problem, Problems
@@ -134,13 +134,25 @@ def read_site(
     drafted: list[AuthorDraft | StoryDraft | PageDraft] = [*authors, *stories, *pages]
     converted = memo.converted([draft.document() for draft in drafted], convert)
     body = {d.source.rel: rendered for d, rendered in zip(drafted, converted, strict=True)}
-    author_by_slug = {a.source.stem: a.finish(body[a.source.rel]) for a in authors}
-    finished = [s.finish(body[s.source.rel], author_by_slug) for s in stories]
+    author_by_slug = {
+        a.source.stem: memo.finished((a, body[a.source.rel]), partial(a.finish, body[a.source.rel]))
+        for a in authors
+    }
+    finished = [
+        memo.finished(
+            (s, body[s.source.rel], *(author_by_slug[slug] for slug in s.author_slugs)),
+            partial(s.finish, body[s.source.rel], author_by_slug),
+        )
+        for s in stories
+    ]
+    pages_done = [memo.finished((p, body[p.source.rel]), partial(p.finish, body[p.source.rel]))
+                  for p in pages]  # fmt: skip
+    memo.forget_unfinished()
     return Site(
         config=config,
         stories=sort_newest_first(with_one_spelling_per_tag(finished)),
         authors=tuple(sorted(author_by_slug.values(), key=lambda a: (a.guest, a.name.casefold()))),
-        pages=tuple(p.finish(body[p.source.rel]) for p in pages),
+        pages=tuple(pages_done),
         static_files=tuple({f.target: f for f in static_files}.values()),
     )
 
@@ -167,6 +179,7 @@ def with_one_spelling_per_tag(stories: list[Story]) -> list[Story]:
     return [canonical(story) for story in stories]
 
 
+@cache
 def tag_identity(tag: str) -> str:
     """What two spellings of one tag share: case, accents, hyphens and spaces aside."""
     unaccented = unicodedata.normalize("NFKD", tag.casefold())
@@ -182,6 +195,8 @@ class ReadMemo:
         self.checked: dict[Hashable, tuple[Any, list[Problem]]] = {}
         self.html: dict[Document, Rendered] = {}
         self._used: set[Hashable] = set()
+        self._finished: dict[tuple[int, ...], tuple[tuple[object, ...], object]] = {}
+        self._finished_now: dict[tuple[int, ...], tuple[tuple[object, ...], object]] = {}
 
     def check(self, key: Hashable, check: Callable[[Problems], T]) -> tuple[T, list[Problem]]:
         if key not in self.checked:
@@ -199,6 +214,20 @@ class ReadMemo:
     def forget_unused(self) -> None:
         self.checked = {key: self.checked[key] for key in self._used}
         self._used = set()
+
+    def finished(self, inputs: tuple[object, ...], finish: Callable[[], T]) -> T:
+        """What finish() made last time from these very objects (a draft, its HTML, its
+        authors): an unchanged story stays the same object, so the page tracking knows,
+        without looking, that nothing in it changed."""
+        key = tuple(map(id, inputs))
+        known = self._finished.get(key)
+        if known is None or any(a is not b for a, b in zip(known[0], inputs, strict=True)):
+            known = (inputs, finish())
+        self._finished_now[key] = known
+        return cast(T, known[1])
+
+    def forget_unfinished(self) -> None:
+        self._finished, self._finished_now = self._finished_now, {}
 
 
 class Reader:

@@ -11,11 +11,12 @@ shows a new field is tracked like the default one.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import fields, is_dataclass
 from datetime import datetime
 from functools import cache
 from hashlib import blake2b
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -49,11 +50,18 @@ class RenderMemory:
         self.reads: dict[str, tuple[Access, ...]] = {}
         self.seen: dict[Access, Hashable] = {}
         self.readers: dict[Access, set[str]] = {}
+        self.objects: Mapping[Key, object] = {}
+        """The tracked objects of the last build: frozen, so one that is still the very
+        same object (the reader keeps unchanged stories) reads the same."""
 
     def changed_pages(self, fingerprints: Fingerprints, env: jinja2.Environment) -> set[str]:
         """The pages that read something that has changed since they were rendered."""
         changed: set[str] = set()
+        now, before = fingerprints.objects, self.objects
         for access, seen in self.seen.items():
+            key = access[0]
+            if now.get(key, GONE) is before.get(key):
+                continue
             if fingerprints.now(access, env) != seen:
                 changed |= self.readers[access]
         return changed
@@ -89,7 +97,9 @@ class Fingerprints:
         for page in site.pages:
             self.objects[("page", page.source, page.slug)] = page
         self.keys = {id(value): key for key, value in self.objects.items()}
-        self._memo: dict[int, tuple[object, Hashable]] = {}
+        self._memo: dict[int, tuple[object, Hashable]] = {
+            id(value): (value, key) for key, value in self.objects.items()
+        }
         self._now: dict[Access, Hashable] = {}
 
     def key(self, value: object) -> Key | None:
@@ -98,28 +108,27 @@ class Fingerprints:
     def of(self, value: object) -> Hashable:
         """The value itself for text and numbers, the key for a tracked object (its own
         reads are noted one by one), a tuple of the parts' fingerprints for anything else."""
-        if isinstance(value, PRIMITIVES):
+        if type(value) in PRIMITIVE_TYPES:
             return value
-        key = self.keys.get(id(value))
-        if key is not None:
-            return key
         known = self._memo.get(id(value))
         if known is None:
             known = self._memo[id(value)] = (value, self._parts(value))  # keeps the id taken
         return known[1]
 
     def _parts(self, value: object) -> Hashable:
-        if isinstance(value, datetime):
-            return ("datetime", value.isoformat(), str(value.tzinfo))
+        if isinstance(value, PRIMITIVES):  # a subclass, such as Markup
+            return value
         if isinstance(value, tuple | list):
             if all(type(item) in PRIMITIVE_TYPES for item in value):
                 return ("sequence", *value)  # a fast way for the common case
             return ("sequence", *map(self.of, value))
+        if is_dataclass(value) and not isinstance(value, type):
+            values = field_getter(type(value))(value)
+            return (type(value).__name__, *map(self.of, values))
+        if isinstance(value, datetime):
+            return ("datetime", value.isoformat(), str(value.tzinfo))
         if isinstance(value, Mapping):
             return ("mapping", *((self.of(k), self.of(v)) for k, v in value.items()))
-        if is_dataclass(value) and not isinstance(value, type):
-            names = field_names(type(value))
-            return (type(value).__name__, *(self.of(getattr(value, name)) for name in names))
         if isinstance(value, jinja2.Undefined):
             return ("undefined",)
         raise TypeError(f"storyblog cannot track a {type(value).__name__} given to templates")
@@ -162,8 +171,11 @@ class TrackingEnvironment(jinja2.Environment):
 
 
 @cache
-def field_names(kind: type) -> tuple[str, ...]:
-    return tuple(field.name for field in fields(kind))
+def field_getter(kind: type) -> Callable[[object], tuple[object, ...]]:
+    """A dataclass's field values as a tuple, in one call."""
+    names = [field.name for field in fields(kind)]
+    getter = attrgetter(*names)
+    return (lambda value: (getter(value),)) if len(names) == 1 else getter
 
 
 def folder_digest(folder: Path, skip: str) -> bytes:
