@@ -95,8 +95,8 @@ class Builder:
         renderer = self._renderer()
         fingerprints = Fingerprints(blog)
         renderer.use(urls, template_globals(blog, urls), fingerprints)
-        build = (__version__, self.templates_digest, fingerprints.of(site.config))
-        own = {spec.path: (build, spec.template, fingerprints.of(spec.context)) for spec in specs}
+        inputs = (__version__, self.templates_digest, fingerprints.of(site.config))
+        own = {spec.path: (inputs, spec.template, fingerprints.of(spec.context)) for spec in specs}
         changed = self.memory.changed_pages(fingerprints, renderer.env)
         fresh = {
             spec.path

@@ -61,7 +61,10 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         help="with --serve: the address to listen on (default: 127.0.0.1)",
     )
     parser.add_argument(
-        "--port", type=int, default=8000, help="with --serve: the port to listen on (default: 8000)"
+        "--port",
+        type=port,
+        default=8000,
+        help="with --serve: the port to listen on (default: 8000)",
     )
     parser.add_argument("--version", action="version", version=f"storyblog {__version__}")
     arguments = parser.parse_args(argv)
@@ -70,6 +73,12 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     if not arguments.serve and (arguments.host != "127.0.0.1" or arguments.port != 8000):
         parser.error("--host and --port go with --serve")
     return arguments
+
+
+def port(text: str) -> int:
+    if not text.isdecimal() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port: give a number from 1 to 65535")
+    return int(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -30,14 +30,13 @@ from watchdog.events import (
     FileSystemEventHandler,
 )
 from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
 
 from storyblog.builder import Builder, BuildOptions
 from storyblog.errors import BuildFailed, UsageError, plural
-from storyblog.reader import is_hidden_or_backup
 from storyblog.serve import Preview, Served, announce, create_server
 
 DEBOUNCE_SECONDS = 0.015
-SEND_EVENTS_SECONDS = 0.02
 CHANGES: list[type[FileSystemEvent]] = [
     FileCreatedEvent, FileModifiedEvent, FileMovedEvent, FileDeletedEvent, FileClosedEvent,
     DirCreatedEvent, DirMovedEvent, DirDeletedEvent,
@@ -52,32 +51,54 @@ class Rebuilder(FileSystemEventHandler):
         self.builder = builder
         self.served = served
         self.preview = preview
-        self.output = builder.options.output.resolve()
-        self._changed: set[str] = set()
+        options = builder.options
+        self.roots = [options.content.resolve(), options.templates.resolve()]
+        self.output = options.output.resolve()
+        self.observer = Observer()
+        self.observer.daemon = True
+        self._watches: dict[Path, tuple[ObservedWatch, int]] = {}
+        self._changed: set[Path] = set()
+        self._deleted: set[Path] = set()
         self._last_event = 0.0
         self._lock = threading.Lock()
+        self._building = threading.Lock()
         self._wake = threading.Event()
+        self._warnings: list[str] = []
+
+    def start(self) -> None:
+        """Watches the folders, and each folder's parent, which sees it deleted or made
+        again; then rebuilds after each burst of changes, until the process ends."""
+        for parent in {root.parent for root in self.roots}:
+            self.observer.schedule(self, str(parent), event_filter=CHANGES)
+        self.rewatch()
+        self.observer.start()
+        threading.Thread(target=self.run_forever, daemon=True).start()
+
+    def rewatch(self) -> None:
+        """A folder made again (a checkout, a restore) is a new folder to watch."""
+        for root in self.roots:
+            identity = root.stat().st_ino if root.is_dir() else -1
+            watched = self._watches.get(root)
+            if watched and watched[1] != identity:
+                self.observer.unschedule(watched[0])
+                del self._watches[root]
+            if root not in self._watches and identity != -1:
+                watch = self.observer.schedule(
+                    self, str(root), recursive=True, event_filter=CHANGES
+                )
+                self._watches[root] = (watch, identity)
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        paths = [p for p in (event.src_path, getattr(event, "dest_path", "")) if p]
-        names = {name for path in paths if (name := self._name(str(path))) is not None}
-        # An editor's save-by-rename writes a temporary file first: leave it unnamed.
-        names = {name for name in names if is_content_name(name)}
-        if names:
+        paths = [Path(str(p)).absolute() for p in (event.src_path, event.dest_path) if p]
+        paths = [p for p in paths if any(p.is_relative_to(root) for root in self.roots)]
+        paths = [p for p in paths if not p.is_relative_to(self.output)]
+        if paths:
             with self._lock:
-                self._changed.update(names)
+                self._changed.update(paths)
+                if event.event_type == "deleted":
+                    self._deleted.update(paths)
                 self._last_event = time.monotonic()
             self._wake.set()
-
-    def _name(self, path: str) -> str | None:
-        """How the terminal names a changed file; None for the output's own files."""
-        absolute = Path(path).resolve()
-        if absolute.is_relative_to(self.output):
-            return None
-        try:
-            return absolute.relative_to(Path.cwd()).as_posix()
-        except ValueError:
-            return absolute.as_posix()
 
     def run_forever(self) -> None:
         while True:
@@ -85,12 +106,21 @@ class Rebuilder(FileSystemEventHandler):
             while (quiet := time.monotonic() - self._last_event) < DEBOUNCE_SECONDS:
                 time.sleep(DEBOUNCE_SECONDS - quiet)
             with self._lock:
-                changed, self._changed = sorted(self._changed), set()
+                changed, deleted = self._changed, self._deleted
+                self._changed, self._deleted = set(), set()
                 self._wake.clear()
-            self.rebuild(changed)
+            # An editor's save-by-rename writes a temporary file first: name only what
+            # is there now, or was deleted.
+            shown = sorted(display(p) for p in changed if p.exists() or p in deleted)
+            self.rebuild(shown or ["a file"])
 
     def rebuild(self, changed: list[str]) -> None:
         """One rebuild, and one line about it; never lets a mistake stop the preview."""
+        with self._building:
+            self.rewatch()
+            self._rebuild(changed)
+
+    def _rebuild(self, changed: list[str]) -> None:
         more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
         what = f"{', '.join(changed[:3])}{more} changed" if changed else "Built the blog"
         try:
@@ -99,8 +129,9 @@ class Rebuilder(FileSystemEventHandler):
             errors = tuple(str(problem) for problem in failure.problems if not problem.is_warning)
             for problem in failure.problems:
                 print(problem, file=sys.stderr)
-            print(f"{what}: {plural(len(errors), 'error', 'errors')}; the preview keeps the last "
-                  "good pages and shows the errors in the browser", file=sys.stderr)  # fmt: skip
+            kept = "keeps the last good pages and " if self.builder.output_files else ""
+            print(f"{what}: {plural(len(errors), 'error', 'errors')}; the preview {kept}"
+                  "shows the errors in the browser", file=sys.stderr)  # fmt: skip
             self.preview.publish(False, errors)
             return
         except (UsageError, OSError) as error:
@@ -111,56 +142,49 @@ class Rebuilder(FileSystemEventHandler):
             traceback.print_exc()
             self.preview.publish(False, ("storyblog failed: see the terminal",))
             return
-        self.served.base_path = result.base_path
-        for warning in result.warnings:
-            print(warning, file=sys.stderr)
-        touched = result.written + result.removed
+        warnings = [str(warning) for warning in result.warnings]
+        if warnings != self._warnings:  # each warning once, not again on every save
+            for warning in warnings:
+                print(warning, file=sys.stderr)
+            self._warnings = warnings
         fixed = "; the errors are fixed" if self.preview.status.problems else ""
+        touched = result.written + result.removed
         if touched or fixed or not changed:
-            pages = plural(result.rendered, "page", "pages")
-            print(f"{what}: {pages} rendered, {plural(touched, 'file', 'files')} written"
-                  f"{f' ({result.removed} removed)' if result.removed else ''} "
+            removed = f", {result.removed} removed" if result.removed else ""
+            print(f"{what}: {plural(result.rendered, 'page', 'pages')} rendered, "
+                  f"{plural(result.written, 'file', 'files')} written{removed} "
                   f"in {result.seconds * 1000:.0f} ms{fixed}")  # fmt: skip
+        if result.base_path != self.served.base_path and changed:
+            print(f"The blog is now at {result.base_path} on the preview's address.")
+        self.served.base_path = result.base_path
         self.preview.publish(touched > 0, ())
-        settle_memory()
 
 
-def settle_memory() -> None:
-    """Once the tabs are told (a collection holds the lock every thread needs, so first let
-    the event go out): collect this build's garbage, then set what is left (the memos,
-    the model) aside from later collections, which would otherwise walk all of it during
-    the next rebuild and slow the reload of a large blog."""
-    time.sleep(SEND_EVENTS_SECONDS)
-    gc.collect()
-    gc.freeze()
-
-
-def is_content_name(name: str) -> bool:
-    """Not an editor's temporary, swap or backup file (which have no suffix, or a hidden
-    or backup name)."""
-    file_name = name.rsplit("/", 1)[-1]
-    return "." in file_name.lstrip(".") and not is_hidden_or_backup(file_name)
+def display(path: Path) -> str:
+    """A changed file as the terminal names it: relative to where storyblog runs."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def serve_live(options: BuildOptions, host: str, port: int) -> None:
     """Builds, serves and rebuilds on every save until Ctrl-C."""
     preview = Preview()
-    served = Served(options.output, "/", preview)
+    served = Served(options.output.resolve(), "/", preview)
     server = create_server(served, host, port)  # first: a port in use fails at once
-    builder = Builder(options)
-    rebuilder = Rebuilder(builder, served, preview)
-    rebuilder.rebuild([])
-    observer = Observer()
-    for folder in (options.content, options.templates):
-        observer.schedule(rebuilder, str(folder), recursive=True, event_filter=CHANGES)
-    observer.daemon = True
-    observer.start()
-    threading.Thread(target=rebuilder.run_forever, daemon=True).start()
-    announce(host, server.server_address[1], served.base_path)
+    rebuilder = Rebuilder(Builder(options), served, preview)
     try:
+        rebuilder.start()  # before the first build: a save during it is not lost
+        rebuilder.rebuild([])
+        # The model and memos live as long as the preview: keep the garbage collector
+        # from walking them on every rebuild.
+        gc.collect()
+        gc.freeze()
+        announce(host, server.server_address[1], served.base_path)
         server.serve_forever()
     except KeyboardInterrupt:
         print("\nStopped.")
     finally:
-        observer.stop()
+        rebuilder.observer.stop()
         server.server_close()

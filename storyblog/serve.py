@@ -32,6 +32,11 @@ EVENTS_PATH = "/_storyblog/events"
 KEEP_ALIVE_SECONDS = 15
 BODY_END = re.compile(rb"</body>", re.IGNORECASE)
 RELOAD_SCRIPT = (Path(__file__).parent / "reload.js").read_text(encoding="utf-8")
+NOT_BUILT_YET = (
+    b"<!DOCTYPE html>\n<html lang=en><title>Not built yet</title><body><h1>Not built yet"
+    b"</h1><p>This page is not there: the blog may not have built. See the terminal.</p>"
+    b"</body></html>\n"
+)
 
 
 @dataclass(frozen=True)
@@ -72,17 +77,21 @@ class Served:
     base_path: str
     preview: Preview | None = None
 
+    def __post_init__(self) -> None:
+        self.root = self.root.resolve()
+
 
 def resolve_request(root: Path, url_path: str) -> Path | None:
     """The file a URL path (below the blog's base path) names, or None if there is none.
 
-    Refuses `..`, encoded or not, backslashes, and symlinks that lead out of root.
+    Refuses `..`, encoded or not, hidden names, backslashes, and symlinks that lead
+    out of root.
     """
     path = unquote(url_path)
     if "\\" in path or "\0" in path:
         return None
     parts = [part for part in path.split("/") if part]
-    if any(part in (".", "..") for part in parts):
+    if any(part.startswith(".") for part in parts):  # `..`, and files such as .storyblog
         return None
     target = root.joinpath(*parts)
     if target.is_dir():
@@ -99,6 +108,7 @@ def resolve_request(root: Path, url_path: str) -> Path | None:
 class PreviewHandler(BaseHTTPRequestHandler):
     served: Served
     server_version = "storyblog"
+    generation = 0
 
     def do_GET(self) -> None:
         self._respond(send_body=True)
@@ -107,9 +117,13 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self._respond(send_body=False)
 
     def _respond(self, send_body: bool) -> None:
+        # The generation before anything is read: a rebuild that ends while this request
+        # reads a page makes the page's script reload it (never the other way round).
+        preview = self.served.preview
+        self.generation = preview.status.generation if preview else 0
         url = urlsplit(self.path)
         path, base_path = url.path, self.served.base_path
-        if path == EVENTS_PATH and self.served.preview is not None:
+        if path == EVENTS_PATH and self.served.preview is not None and send_body:
             return self._send_events(self.served.preview, url.query)
         if not path.startswith(base_path):
             if path in ("", "/", base_path.rstrip("/")):
@@ -124,25 +138,30 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self._send_file(HTTPStatus.OK, target, send_body)
 
     def _redirect(self, location: str) -> None:
-        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+        """Temporary, and not cached: another blog's preview may use this port tomorrow."""
+        self.send_response(HTTPStatus.FOUND)
         self.send_header("Location", location)
         self.send_header("Content-Length", "0")
+        self.send_header("Cache-Control", "no-store")
         self.end_headers()
 
     def _not_found(self, send_body: bool) -> None:
         page = self.served.root / "404.html"
         if page.is_file():
             return self._send_file(HTTPStatus.NOT_FOUND, page, send_body)
-        self.send_error(HTTPStatus.NOT_FOUND)
+        self._send(HTTPStatus.NOT_FOUND, NOT_BUILT_YET, "text/html", send_body)
 
     def _send_file(self, status: HTTPStatus, path: Path, send_body: bool) -> None:
-        preview = self.served.preview
-        generation = preview.status.generation if preview else 0  # before the file: see below
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError:  # removed by a rebuild since it was found
+            return self._not_found(send_body)
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        if preview is not None and kind == "text/html":
-            # A rebuild that ends after this page was read makes the script reload it.
-            data = with_reload_script(data, generation)
+        self._send(status, data, kind, send_body)
+
+    def _send(self, status: HTTPStatus, data: bytes, kind: str, send_body: bool) -> None:
+        if self.served.preview is not None and kind == "text/html":
+            data = with_reload_script(data, self.generation)
         if kind.startswith("text/") or kind in ("application/xml", "application/javascript"):
             kind += "; charset=utf-8"
         self.send_response(status)
@@ -161,7 +180,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         seen = parse_qs(query).get("generation", ["0"])[0]
-        last = Status(int(seen) if seen.isdigit() else 0, ())
+        last = Status(int(seen) if seen.isascii() and seen.isdigit() else 0, ())
         try:
             while True:
                 status = preview.wait_for_change(last, KEEP_ALIVE_SECONDS)
@@ -198,7 +217,6 @@ class IPv6Server(ThreadingHTTPServer):
 
 def create_server(served: Served, host: str, port: int) -> ThreadingHTTPServer:
     """A server for the output, bound and ready; UsageError when the port cannot be had."""
-    served.root = served.root.resolve()
     handler = type("Handler", (PreviewHandler,), {"served": served})
     server_class = IPv6Server if ":" in host else ThreadingHTTPServer
     try:

@@ -17,7 +17,7 @@ from datetime import datetime
 from functools import cache
 from hashlib import blake2b
 from operator import attrgetter
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import jinja2
@@ -102,9 +102,6 @@ class Fingerprints:
         }
         self._now: dict[Access, Hashable] = {}
 
-    def key(self, value: object) -> Key | None:
-        return self.keys.get(id(value))
-
     def of(self, value: object) -> Hashable:
         """The value itself for text and numbers, the key for a tracked object (its own
         reads are noted one by one), a tuple of the parts' fingerprints for anything else."""
@@ -127,6 +124,8 @@ class Fingerprints:
             return (type(value).__name__, *map(self.of, values))
         if isinstance(value, datetime):
             return ("datetime", value.isoformat(), str(value.tzinfo))
+        if isinstance(value, PurePath):
+            return ("path", str(value))
         if isinstance(value, Mapping):
             return ("mapping", *((self.of(k), self.of(v)) for k, v in value.items()))
         if isinstance(value, jinja2.Undefined):

@@ -63,7 +63,14 @@ def test_a_folder_storyblog_did_not_write_is_never_overwritten(
 
 
 @pytest.mark.parametrize(
-    "arguments", [["--base-url", "example.org"], ["--port", "9000"], ["--no-such-option"]]
+    "arguments",
+    [
+        ["--base-url", "example.org"],
+        ["--port", "9000"],
+        ["--serve", "--port", "70000"],
+        ["--serve", "--port", "-5"],
+        ["--no-such-option"],
+    ],
 )
 def test_wrong_arguments_exit_2(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:

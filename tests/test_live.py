@@ -38,6 +38,7 @@ class Preview:
     def write(self, name: str, text: str) -> None:
         """Saves as many editors do: a temporary file renamed over the old one."""
         path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.tmp")
         temporary.write_text(text, encoding="utf-8")
         temporary.replace(path)
@@ -145,6 +146,26 @@ def test_the_script_is_only_in_what_the_server_sends(preview: Preview) -> None:
     assert "/_storyblog/events" not in on_disk
 
 
+def test_any_file_in_static_counts_as_a_change(preview: Preview) -> None:
+    page = get(preview, "/blog/")
+    events = Events(preview, generation_of(page))
+    try:
+        preview.write("content/static/CNAME", "stories.example.org\n")
+        assert events.next()[0] == "reload"
+        assert get(preview, "/blog/CNAME") == "stories.example.org\n"
+    finally:
+        events.close()
+
+
+def test_a_garbled_generation_is_a_reload_not_an_error(preview: Preview) -> None:
+    events = Events(preview, generation="%C2%B2")  # type: ignore[arg-type]
+    try:
+        assert events.next()[0] == "reload"
+    finally:
+        events.close()
+    assert "Traceback" not in (preview.root / "err.log").read_text()
+
+
 def test_a_tab_opened_before_a_rebuild_finished_reloads(preview: Preview) -> None:
     events = Events(preview, generation=0)  # as if the page came from an older build
     try:
@@ -206,3 +227,51 @@ def test_in_a_browser_a_template_edit_reloads_every_open_tab(
     finally:
         for tab in tabs:
             tab.close()
+
+
+def test_a_content_folder_made_again_is_watched_again(preview: Preview) -> None:
+    """As a checkout or a restore from backup does: delete content/, then make it again."""
+    content, backup = preview.root / "content", preview.root / "backup"
+    shutil.copytree(content, backup)
+    page = get(preview, "/blog/")
+    events = Events(preview, generation_of(page))
+    try:
+        shutil.rmtree(content)
+        name, data = events.next()
+        assert name == "problems" and "no content folder" in data
+        shutil.copytree(backup, content)
+        assert events.next()[0] == "reload"
+        preview.write(STORY, story("The Lift", "2024-01-02", body="Back again."))
+        assert events.next()[0] == "reload"
+        assert "Back again." in get(preview, "/blog/2024/01/the-lift/")
+    finally:
+        events.close()
+
+
+def test_before_a_first_good_build_the_browser_still_hears_of_the_fix(tmp_path: Path) -> None:
+    (tmp_path / "content/posts").mkdir(parents=True)
+    (tmp_path / "content/posts/a.md").write_text(story("A", "2024-01-01", author="nobody"))
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    port = free_port()
+    command = [sys.executable, str(REPO / "build.py"), "--serve", "--port", str(port)]
+    with (tmp_path / "out.log").open("w") as out, (tmp_path / "err.log").open("w") as err:
+        process = subprocess.Popen(command, cwd=tmp_path, stdout=out, stderr=err, text=True)
+    preview = Preview(tmp_path, port, process)
+    try:
+        for _ in range(200):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)):
+                break
+            time.sleep(0.05)
+        page = get(preview, "/")
+        assert "Not built yet" in page
+        events = Events(preview, generation_of(page))
+        assert events.next()[0] == "problems"
+        (tmp_path / "content/authors").mkdir()
+        preview.write("content/authors/nobody.md", "---\nname: No Body\n---\n")
+        assert events.next()[0] == "reload"
+        events.close()
+        assert "A" in get(preview, "/2024/01/a/")
+        assert "keeps the last good pages" not in (tmp_path / "err.log").read_text()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
