@@ -283,7 +283,7 @@ def feeds(blog: Blog, urls: Urls) -> Iterator[PageSpec]:
     published = [story for story in blog.stories if not story.draft]
     yield feed(feed_path(), blog.site.config.title, urls.absolute(home_path()), published)
     for author in blog.authors:
-        stories = [story for story in published if author in story.authors]
+        stories = [story for story in blog.stories_by_author[author.slug] if not story.draft]
         title = f"{author.name} · {blog.site.config.title}"
         html_url = urls.absolute(author_path(author))
         yield feed(author_feed_path(author), title, html_url, stories)

@@ -349,13 +349,14 @@ class Reader:
         root = self.content_dir / folder
         found = []
         for path in sorted(root.rglob("*") if recursive else root.glob("*")):
-            if path.is_dir() and not os.access(path, os.R_OK | os.X_OK):
+            is_dir = path.is_dir()
+            if is_dir and not os.access(path, os.R_OK | os.X_OK):
                 self.problems.error(
                     path.as_posix(), 1, "storyblog may not read this folder: allow reading it"
                 )
-            if is_hidden_or_backup(path.name) or (recursive and path.is_dir()):
+            if is_hidden_or_backup(path.name) or (recursive and is_dir):
                 continue
-            if path.is_dir():
+            if is_dir:
                 self.problems.warning(
                     path.as_posix(), 1, f"skipped: sub-folders of {folder}/ are not read"
                 )
