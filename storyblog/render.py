@@ -45,7 +45,7 @@ COMPILED = CompiledTemplates()
 
 
 @dataclass
-class Rendered:
+class RenderedPages:
     pages: dict[str, bytes]
     """Each page's bytes, by path."""
     reads: dict[str, dict[Access, Hashable]]
@@ -82,8 +82,8 @@ class Renderer:
         for template in self.env.cache.values() if self.env.cache is not None else ():
             template._module = None  # Jinja keeps imported macros bound to the last globals
 
-    def render_all(self, specs: Iterable[PageSpec]) -> Rendered:
-        done = Rendered({}, {}, [])
+    def render_all(self, specs: Iterable[PageSpec]) -> RenderedPages:
+        done = RenderedPages({}, {}, [])
         problems: dict[Problem, None] = {}
         for spec in specs:
             self.env.reads = {}
