@@ -64,8 +64,7 @@ class PageSpec:
     lastmod: datetime | None = None
     """When what the page shows last changed, for the sitemap."""
     in_sitemap: bool = True
-    """False for a page crawlers should not find: 404.html, a draft's. (Feeds and other
-    files that are not pages are never in the sitemap.)"""
+    """False for what crawlers should not find as a page: 404.html, a draft's, a feed."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +147,7 @@ def plan_pages(blog: Blog, urls: Urls) -> list[PageSpec]:
     # Crawlers read robots.txt only at a host's root; content/static/robots.txt wins.
     own_robots = any(static.target == robots_path() for static in blog.site.static_files)
     if urls.base_path == "/" and not own_robots:
-        specs.append(PageSpec(robots_path(), "robots.txt"))
+        specs.append(PageSpec(robots_path(), "robots.txt", in_sitemap=False))
     return specs
 
 
@@ -293,7 +292,7 @@ def feed(path: str, title: str, html_url: str, stories: Sequence[Story]) -> Page
     newest = stories[:FEED_SIZE]
     updated = last_change(newest) or EMPTY_FEED_UPDATED
     context = {"title": title, "html_url": html_url, "stories": newest, "updated": updated}
-    return PageSpec(path, "feed.xml", context)
+    return PageSpec(path, "feed.xml", context, in_sitemap=False)
 
 
 def last_change(stories: Sequence[Story]) -> datetime | None:
@@ -305,6 +304,6 @@ def sitemap(specs: Sequence[PageSpec], urls: Urls) -> PageSpec:
     entries = [
         (urls.absolute(spec.path), spec.lastmod.isoformat() if spec.lastmod else None)
         for spec in specs
-        if spec.in_sitemap and (spec.path == home_path() or spec.path.endswith("/"))
+        if spec.in_sitemap
     ]
-    return PageSpec(sitemap_path(), "sitemap.xml", {"entries": entries})
+    return PageSpec(sitemap_path(), "sitemap.xml", {"entries": entries}, in_sitemap=False)
