@@ -11,6 +11,7 @@ shows a new field is tracked like the default one.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import fields, is_dataclass
 from datetime import datetime
@@ -41,46 +42,67 @@ class RenderMemory:
 
     Every page that read something saw the same value: when a value changes, all
     of its readers are rendered again, and see the new one. So one fingerprint per
-    read is kept, and a build checks each read once, not once per page.
+    read is kept, and a build checks each read once, not once per page. Each read
+    has a number, and a page keeps the numbers of its reads in an array: compact to
+    keep in memory and in the cache, quick to search.
     """
 
     def __init__(self) -> None:
         self.own: dict[str, Hashable] = {}
         """Each page's template set, path and own values, fingerprinted."""
-        self.reads: dict[str, tuple[Access, ...]] = {}
-        self.seen: dict[Access, Hashable] = {}
-        self.readers: dict[Access, set[str]] = {}
+        self.reads: dict[str, array[int]] = {}
+        """The numbers of each page's reads."""
+        self.numbers: dict[Access, int] = {}
+        self.seen: list[tuple[Access, Hashable]] = []
+        """Each read, by number, with the fingerprint of what its readers saw."""
         self.objects: Mapping[Key, object] = {}
         """The tracked objects of the last build: frozen, so one that is still the very
         same object (the reader keeps unchanged stories) reads the same."""
 
     def changed_pages(self, fingerprints: Fingerprints, env: jinja2.Environment) -> set[str]:
         """The pages that read something that has changed since they were rendered."""
-        changed: set[str] = set()
+        changed: set[int] = set()
         now, before = fingerprints.objects, self.objects
-        for access, seen in self.seen.items():
+        for number, (access, seen) in enumerate(self.seen):
             key = access[0]
             if now.get(key, GONE) is before.get(key):
                 continue
             if fingerprints.now(access, env) != seen:
-                changed |= self.readers[access]
-        return changed
+                changed.add(number)
+        if not changed:
+            return set()
+        return {path for path, numbers in self.reads.items() if not changed.isdisjoint(numbers)}
 
     def remember(self, path: str, own: Hashable, reads: Mapping[Access, Hashable]) -> None:
-        self.forget(path)
         self.own[path] = own
-        self.reads[path] = tuple(reads)
+        numbers = array("I")
         for access, value in reads.items():
-            self.seen[access] = value
-            self.readers.setdefault(access, set()).add(path)
+            number = self.numbers.get(access)
+            if number is None:
+                number = self.numbers[access] = len(self.seen)
+                self.seen.append((access, value))
+            else:
+                self.seen[number] = (access, value)
+            numbers.append(number)
+        self.reads[path] = numbers
 
     def forget(self, path: str) -> None:
         self.own.pop(path, None)
-        for access in self.reads.pop(path, ()):
-            readers = self.readers[access]
-            readers.discard(path)
-            if not readers:
-                del self.readers[access], self.seen[access]
+        self.reads.pop(path, None)
+
+    def compact(self) -> None:
+        """Drops the reads no page makes any more (of stories deleted or re-dated), once
+        they are as many as those still made: they would be checked every build."""
+        used = set().union(*self.reads.values())
+        if len(used) * 2 >= len(self.seen):
+            return
+        renumber = {old: new for new, old in enumerate(sorted(used))}
+        self.seen = [self.seen[old] for old in sorted(used)]
+        self.numbers = {access: number for number, (access, _) in enumerate(self.seen)}
+        self.reads = {
+            path: array("I", [renumber[old] for old in numbers])
+            for path, numbers in self.reads.items()
+        }
 
 
 class Fingerprints:
