@@ -6,17 +6,22 @@ leaves the last good output exactly as it was.
 
 from __future__ import annotations
 
+import gc
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from storyblog import __version__
 from storyblog.archive import Blog
+from storyblog.cache import Cache, Manifest, Stat, files_under, settled, stat_all
 from storyblog.errors import BuildFailed, Problem, Problems, UsageError
+from storyblog.markup import convert_all
 from storyblog.models import Site
+from storyblog.parallel import Progress
 from storyblog.plan import PageSpec, plan_pages
 from storyblog.reader import ReadMemo, read_site
-from storyblog.render import Renderer
+from storyblog.render import COMPILED, Renderer
 from storyblog.tracking import Fingerprints, RenderMemory, folder_digest
 from storyblog.urls import Urls, output_file
 from storyblog.writer import MARKER, check_output, write_site
@@ -29,6 +34,27 @@ class BuildOptions:
     output: Path
     base_url: str | None = None
     drafts: bool = False
+    cache: Path | None = None
+    """Where the build keeps what it knows for the next one; None keeps nothing."""
+    progress: Progress = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class CachedState:
+    """What a build keeps in the cache for the next: see Builder."""
+
+    options: BuildOptions
+    read_memo: ReadMemo
+    memory: RenderMemory
+    templates_digest: bytes
+    compiled_templates: dict[str, bytes]
+    outputs: dict[str, Stat]
+    """Every output file as this build left it: a page whose file changed since is
+    rendered again."""
+
+
+UNKEPT = ("blog", "site")
+"""The tracked objects that are new every build: not worth keeping in the cache."""
 
 
 @dataclass(frozen=True)
@@ -66,11 +92,36 @@ class Builder:
         self.memory = RenderMemory()
         self.output_files: set[str] | None = None
         """What the last build left in the output, so that the next need not look."""
+        self.cache = (
+            None if options.cache is None else Cache(options.cache, options.content, options.output)
+        )
+        self.cache_loaded = False
+        self.saving = True
+        """False while the preview rebuilds on every save: it saves once, when it stops."""
+        self.unsaved: tuple[dict[str, Stat], int, BuildResult] | None = None
 
     def build(self) -> BuildResult:
+        """One build, with the cyclic garbage collector paused: a big blog is millions of
+        long-lived objects, and the collector would look through them all again and again
+        (a third of a rebuild's time at 10,000 stories) to find no garbage."""
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._build()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _build(self) -> BuildResult:
         options = self.options
         started = time.perf_counter()
         check_folders(options)
+        taken_ns = time.time_ns()
+        inputs = stat_all(options.content, options.templates) if self.cache else {}
+        if self.cache and not self.cache_loaded:
+            if unchanged := self._unchanged_since_cached(inputs):
+                return replace(unchanged, seconds=time.perf_counter() - started)
+            self._load_cache()
         if not (options.output / MARKER).is_file():  # a new output folder, or one deleted
             self.memory, self.output_files = RenderMemory(), None
         problems = Problems()
@@ -83,6 +134,7 @@ class Builder:
             drafts=options.drafts,
             base_url=options.base_url,
             memo=self.read_memo,
+            convert=partial(convert_all, progress=options.progress),
         )
         if site is None:
             raise BuildFailed(problems.found)
@@ -95,15 +147,17 @@ class Builder:
         renderer = self._renderer()
         fingerprints = Fingerprints(blog)
         renderer.use(urls, template_globals(blog, urls), fingerprints)
-        inputs = (__version__, self.templates_digest, fingerprints.of(site.config))
-        own = {spec.path: (inputs, spec.template, fingerprints.of(spec.context)) for spec in specs}
+        settings = (__version__, self.templates_digest, fingerprints.of(site.config))
+        own = {
+            spec.path: (settings, spec.template, fingerprints.of(spec.context)) for spec in specs
+        }
         changed = self.memory.changed_pages(fingerprints, renderer.env)
         fresh = {
             spec.path
             for spec in specs
             if spec.path not in changed and self.memory.own.get(spec.path) == own[spec.path]
         }
-        rendered = renderer.render_all([s for s in specs if s.path not in fresh])
+        rendered = renderer.render_all([s for s in specs if s.path not in fresh], options.progress)
         problems.found += rendered.problems
         if problems.errors:
             raise BuildFailed(problems.found)
@@ -121,7 +175,7 @@ class Builder:
             self.memory.remember(path, own[path], reads)
         self.memory.objects = fingerprints.objects
 
-        return BuildResult(
+        result = BuildResult(
             base_path=urls.base_path,
             stories=len(site.stories),
             pages=len(specs),
@@ -132,6 +186,58 @@ class Builder:
             seconds=time.perf_counter() - started,
             warnings=problems.warnings,
         )
+        self.unsaved = (inputs, taken_ns, result)
+        if self.saving:
+            self.save_cache()
+        return result
+
+    def _unchanged_since_cached(self, inputs: dict[str, Stat]) -> BuildResult | None:
+        """The last build's result, when neither its inputs nor its output have changed since
+        (nor could have, unseen): this build would render and write nothing."""
+        manifest = self.cache.load_manifest() if self.cache else None
+        if manifest is None or manifest.inputs != inputs:
+            return None
+        if not settled(manifest.inputs, manifest.taken_ns):
+            return None
+        if files_under(self.options.output) != manifest.outputs:
+            return None
+        last: BuildResult = manifest.result
+        return replace(last, rendered=0, written=0, unchanged=last.written + last.unchanged,
+                       removed=0)  # fmt: skip
+
+    def _load_cache(self) -> None:
+        """The last build's memory, for the pages whose files are still as it wrote them."""
+        assert self.cache is not None
+        self.cache_loaded = True
+        state = self.cache.load_state()
+        if not isinstance(state, CachedState) or state.options != self.options:
+            return
+        self.read_memo, self.memory = state.read_memo, state.memory
+        self.templates_digest = state.templates_digest
+        COMPILED.compiled.update(state.compiled_templates)
+        now = files_under(self.options.output)
+        for path in list(self.memory.own):
+            file = output_file(path)
+            if now.get(file) != state.outputs.get(file):
+                self.memory.forget(path)
+        self.output_files = set(now)
+
+    def save_cache(self) -> None:
+        """Keeps the last successful build's memory for the next build, in any process."""
+        if self.cache is None or self.unsaved is None:
+            return
+        inputs, taken_ns, result = self.unsaved
+        self.unsaved = None
+        outputs = files_under(self.options.output)
+        self.memory.compact()
+        self.memory.objects = {
+            key: value for key, value in self.memory.objects.items() if key[0] not in UNKEPT
+        }
+        options = replace(self.options, progress=None)  # a function: not kept
+        state = CachedState(
+            options, self.read_memo, self.memory, self.templates_digest, COMPILED.compiled, outputs
+        )
+        self.cache.save(state, Manifest(taken_ns, inputs, outputs, result))
 
     def _renderer(self) -> Renderer:
         """The compiled templates, compiled again when any template file changed."""

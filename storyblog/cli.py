@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from storyblog.errors import BuildFailed, Problem, UsageError, plural
 from storyblog.live import serve_live
 
 EXIT_OK, EXIT_CONTENT_ERRORS, EXIT_USAGE = 0, 1, 2
+BAR_WIDTH = 30
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -45,6 +47,14 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         default=Path("site"),
         metavar="DIR",
         help="where the built blog goes (default: site/)",
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(".cache"),
+        metavar="DIR",
+        help="where each build keeps what the next one can reuse; safe to delete "
+        "(default: .cache/)",
     )
     parser.add_argument(
         "--base-url", metavar="URL", help="the blog's address, overriding base_url in site.yml"
@@ -89,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         output=arguments.output,
         base_url=arguments.base_url,
         drafts=arguments.drafts,
+        cache=arguments.cache,
+        progress=None if arguments.serve or not sys.stderr.isatty() else TerminalProgress(),
     )
     try:
         if arguments.serve:
@@ -105,6 +117,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"storyblog: could not write the blog: {error}", file=sys.stderr)
         return EXIT_CONTENT_ERRORS
     return EXIT_OK
+
+
+class TerminalProgress:
+    """One line on the terminal, rewritten as a long build goes: what, how far, how fast."""
+
+    def __init__(self) -> None:
+        self.what, self.since = "", time.perf_counter()
+        self.last = self.since
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if what != self.what:
+            self.what, self.since = what, self.last
+        self.last = now
+        filled = BAR_WIDTH * done // max(total, 1)
+        bar = "█" * filled + "·" * (BAR_WIDTH - filled)
+        rate = done / max(now - self.since, 1e-6)
+        line = f"\r{bar} {done:,}/{total:,} {what} ({rate:,.0f}/s)\033[K"
+        print(line, end="\n" if done >= total else "", file=sys.stderr, flush=True)
 
 
 def report_success(result: BuildResult, output: Path) -> None:

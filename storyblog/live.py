@@ -61,7 +61,7 @@ class Rebuilder(FileSystemEventHandler):
         self._deleted: set[Path] = set()
         self._last_event = 0.0
         self._lock = threading.Lock()
-        self._building = threading.Lock()
+        self.building = threading.Lock()
         self._wake = threading.Event()
         self._warnings: list[str] = []
 
@@ -116,7 +116,7 @@ class Rebuilder(FileSystemEventHandler):
 
     def rebuild(self, changed: list[str]) -> None:
         """One rebuild, and one line about it; never lets a mistake stop the preview."""
-        with self._building:
+        with self.building:
             self.rewatch()
             self._rebuild(changed)
 
@@ -173,10 +173,12 @@ def serve_live(options: BuildOptions, host: str, port: int) -> None:
     preview = Preview()
     served = Served(options.output.resolve(), "/", preview)
     server = create_server(served, host, port)  # first: a port in use fails at once
-    rebuilder = Rebuilder(Builder(options), served, preview)
+    builder = Builder(options)
+    rebuilder = Rebuilder(builder, served, preview)
     try:
         rebuilder.start()  # before the first build: a save during it is not lost
         rebuilder.rebuild([])
+        builder.saving = False  # each rebuild stays quick; the cache is saved on Ctrl-C
         # The model and memos live as long as the preview: keep the garbage collector
         # from walking them on every rebuild.
         gc.collect()
@@ -188,3 +190,5 @@ def serve_live(options: BuildOptions, host: str, port: int) -> None:
     finally:
         rebuilder.observer.stop()
         server.server_close()
+        with rebuilder.building:
+            builder.save_cache()

@@ -21,6 +21,7 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE
 
 from storyblog.callouts import CalloutExtension
+from storyblog.parallel import Progress, spread
 from storyblog.slugs import slugify
 
 WHITESPACE = re.compile(r"[ \t\r\n]+")  # not \s: a non-breaking space stays
@@ -176,10 +177,23 @@ def _append_text(parent: etree.Element, child: etree.Element, text: str) -> None
         previous.tail = (previous.tail or "") + text
 
 
+MARKDOWN_IN_PARALLEL_FROM = 100
+"""Documents: fewer convert faster in this process than workers can start."""
+
 _converter: Converter | None = None
 
 
-def convert_all(documents: Sequence[Document]) -> list[Rendered]:
+def convert_all(documents: Sequence[Document], progress: Progress = None) -> list[Rendered]:
+    """Converts documents in order, over the machine's cores when there are many."""
+    converted: list[Rendered] = []
+    for chunk in spread(convert_here, documents, smallest=MARKDOWN_IN_PARALLEL_FROM):
+        converted += chunk
+        if progress:
+            progress("stories converted", len(converted), len(documents))
+    return converted
+
+
+def convert_here(documents: Sequence[Document]) -> list[Rendered]:
     """Converts documents in order with this process's one converter."""
     global _converter
     if _converter is None:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from functools import cache, partial
+from hashlib import blake2b
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -195,8 +196,8 @@ class ReadMemo:
         self.checked: dict[Hashable, tuple[Any, list[Problem]]] = {}
         self.html: dict[Document, Rendered] = {}
         self._used: set[Hashable] = set()
-        self._finished: dict[tuple[int, ...], tuple[tuple[object, ...], object]] = {}
-        self._finished_now: dict[tuple[int, ...], tuple[tuple[object, ...], object]] = {}
+        self._finished: dict[str, tuple[tuple[object, ...], object]] = {}
+        self._finished_now: dict[str, tuple[tuple[object, ...], object]] = {}
 
     def check(self, key: Hashable, check: Callable[[Problems], T]) -> tuple[T, list[Problem]]:
         if key not in self.checked:
@@ -218,8 +219,8 @@ class ReadMemo:
     def finished(self, inputs: tuple[object, ...], finish: Callable[[], T]) -> T:
         """What finish() made last time from these very objects (a draft, its HTML, its
         authors): an unchanged story stays the same object, so the page tracking knows,
-        without looking, that nothing in it changed."""
-        key = tuple(map(id, inputs))
+        without looking, that nothing in it changed. Drafts are named by their file."""
+        key = cast(AuthorDraft | StoryDraft | PageDraft, inputs[0]).source.rel
         known = self._finished.get(key)
         if known is None or any(a is not b for a, b in zip(known[0], inputs, strict=True)):
             known = (inputs, finish())
@@ -388,7 +389,8 @@ class Reader:
                 source = read_source(path, self.content_dir, problems, data)
                 return None if source is None else check(source, problems)
 
-            draft, problems = self.memo.check((path, data, depends), read_and_check)
+            digest = None if data is None else blake2b(data, digest_size=16).digest()
+            draft, problems = self.memo.check((path, digest, depends), read_and_check)
             self.problems.found += problems
             if draft is not None:
                 found.append(draft)

@@ -1,0 +1,162 @@
+"""The build's memory on disk (`--cache DIR`): the next build starts where the last stopped.
+
+Each blog has its own files in the cache folder, named by its content and
+output folders, so two blogs never share one. A file is written whole to a
+temporary name and then renamed, and carries storyblog's version and a
+checksum: a cache from another version, or a corrupt or half-written one, is
+never trusted; the build starts afresh and writes a good one.
+
+Two files per blog: the state (what each file made, what each page read) and a
+small manifest of every input's and output's size and times. When the manifest
+still holds, nothing has changed and the build is done without loading the state.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import os
+import pickle
+import struct
+import tempfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from hashlib import blake2b
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from storyblog import __version__
+
+MAGIC = b"storyblog cache\n"
+HEADER = struct.Struct("<32sIQ")
+"""The version (padded), the checksum (CRC-32) and the length of the pickled payload."""
+
+Stat = tuple[int, int, int, int]
+"""A file's size, inode and modification and change times: what changes when it is saved."""
+
+RACY_NS = 2_000_000_000
+"""A file saved within this long of the manifest may have changed again without a new
+mtime (the clock's grain is coarser than a quick second save): not trusted as unchanged."""
+
+
+def read_only(mapping: dict[str, Any]) -> MappingProxyType[str, Any]:
+    """Front matter's extra keys, read-only in the model, as they come out of the cache."""
+    return MappingProxyType(mapping)
+
+
+copyreg.pickle(MappingProxyType, lambda proxy: (read_only, (dict(proxy),)))
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a successful build read and wrote, and what it reported."""
+
+    taken_ns: int
+    inputs: dict[str, Stat]
+    outputs: dict[str, Stat]
+    result: Any
+    """The build's BuildResult, to report again when nothing changed."""
+
+
+class Cache:
+    """One blog's files in the cache folder."""
+
+    def __init__(self, folder: Path, content: Path, output: Path) -> None:
+        blog = f"{content.resolve()}\0{output.resolve()}".encode()
+        name = "storyblog-" + blake2b(blog, digest_size=8).hexdigest()
+        self.folder = folder
+        self.state_file = folder / f"{name}.state"
+        self.manifest_file = folder / f"{name}.manifest"
+
+    def load_state(self) -> Any | None:
+        return _load(self.state_file)
+
+    def load_manifest(self) -> Manifest | None:
+        manifest = _load(self.manifest_file)
+        return manifest if isinstance(manifest, Manifest) else None
+
+    def save(self, state: Any, manifest: Manifest) -> None:
+        """The state first: a manifest is only ever as new as the state beside it."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _save(self.state_file, state)
+        _save(self.manifest_file, manifest)
+
+    def clear(self) -> None:
+        """For a builder that will write the output without saving (the preview, until it
+        stops): a stale manifest must not say nothing changed."""
+        self.manifest_file.unlink(missing_ok=True)
+
+
+def _save(path: Path, value: object) -> None:
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    header = HEADER.pack(__version__.encode(), zlib.crc32(payload), len(payload))
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(MAGIC + header)
+            file.write(payload)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _load(path: Path) -> Any | None:
+    """The value saved at path, or None when there is none that can be trusted."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    start = len(MAGIC) + HEADER.size
+    if not data.startswith(MAGIC) or len(data) < start:
+        return None
+    version, checksum, length = HEADER.unpack_from(data, len(MAGIC))
+    payload = memoryview(data)[start:]
+    if version.rstrip(b"\0") != __version__.encode() or len(payload) != length:
+        return None
+    if zlib.crc32(payload) != checksum:
+        return None
+    try:
+        return pickle.loads(payload)
+    except Exception:  # a checksum that matches by chance; or classes that changed
+        return None
+
+
+def stat_all(*folders: Path) -> dict[str, Stat]:
+    """Every file and folder under these folders, with its stat: an edit, a new or deleted
+    file, a renamed one, a changed permission all show."""
+    found = {entry.path: _stat(entry.stat()) for folder in folders for entry in _walk(str(folder))}
+    found.update({str(folder): _stat(folder.stat()) for folder in folders if folder.is_dir()})
+    return found
+
+
+def files_under(root: Path) -> dict[str, Stat]:
+    """Every file under root, by its path relative to root."""
+    start = len(str(root)) + 1
+    return {
+        entry.path[start:]: _stat(entry.stat())
+        for entry in _walk(str(root))
+        if not entry.is_dir(follow_symlinks=False)
+    }
+
+
+def _walk(folder: str) -> Iterator[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                yield entry
+                if entry.is_dir(follow_symlinks=False):
+                    yield from _walk(entry.path)
+    except FileNotFoundError:
+        return
+
+
+def _stat(info: os.stat_result) -> Stat:
+    return (info.st_size, info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def settled(stats: dict[str, Stat], taken_ns: int) -> bool:
+    """No file changed so close to taken_ns, when the stats were taken, that another save
+    just after could have left the same times."""
+    return all(stat[3] < taken_ns - RACY_NS for stat in stats.values())

@@ -1,0 +1,55 @@
+"""Work spread over the machine's cores, for the builds big enough to gain from it.
+
+Workers are forked from the build once its model is made, so they start with
+every story, template and page plan already in memory: each is sent only which
+slice of the work is its own, in large chunks, and sends back its results.
+A small build, or one in a process with other threads running (the preview),
+stays in one process: forking costs more there than it saves, or is unsafe.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing import get_context
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+Progress = Callable[[str, int, int], None] | None
+"""Told (what, how many done, of how many) as a long build goes."""
+
+CHUNKS_PER_WORKER = 4
+"""Enough chunks that a worker with slow pages does not hold up the end of the build."""
+
+_work: tuple[Callable[[Sequence[Any]], Any], Sequence[Any]] | None = None
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def spread(work: Callable[[Sequence[T]], R], items: Sequence[T], *, smallest: int) -> Iterator[R]:
+    """work(chunk) for chunks of items, in order: in forked workers when there are at least
+    `smallest` items, several cores and no other thread; otherwise work(items) here."""
+    workers = cores()
+    if len(items) < smallest or workers < 2 or threading.active_count() > 1:
+        yield work(items)
+        return
+    global _work
+    count = min(len(items), workers * CHUNKS_PER_WORKER)
+    bounds = [(len(items) * n // count, len(items) * (n + 1) // count) for n in range(count)]
+    _work = (work, items)
+    try:
+        with get_context("fork").Pool(workers) as pool:
+            yield from pool.imap(_run, bounds)
+    finally:
+        _work = None
+
+
+def _run(bounds: tuple[int, int]) -> Any:
+    assert _work is not None
+    work, items = _work
+    return work(items[bounds[0] : bounds[1]])

@@ -1,0 +1,197 @@
+"""The cache (--cache DIR) and the parallel build never change the output.
+
+Every build here is made by a new Builder, as a new process would make it, and
+compared byte for byte with a clean build into an empty folder, with no cache:
+with the cache cold, warm, after edits, corrupted, from another version, and
+with the work spread over forked workers.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE_CONTENT, TEMPLATES
+from test_incremental import RandomBlog, tree
+
+import storyblog.cache
+import storyblog.parallel
+from storyblog import markup, render
+from storyblog.builder import Builder, BuildOptions, BuildResult
+from storyblog.errors import BuildFailed
+
+CACHED_SEQUENCES = 40
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    return {str(path): path.stat().st_mtime_ns for path in folder.rglob("*") if path.is_file()}
+
+
+class Blog:
+    """The sample blog, copied so that tests may edit it, with a cache beside it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.content = root / "content"
+        shutil.copytree(SAMPLE_CONTENT, self.content)
+        self.cache = root / "cache"
+        self.options = BuildOptions(self.content, TEMPLATES, root / "site", cache=self.cache)
+
+    def build(self) -> BuildResult:
+        return Builder(self.options).build()
+
+    def clean(self) -> dict[str, bytes]:
+        shutil.rmtree(self.root / "clean", ignore_errors=True)
+        Builder(BuildOptions(self.content, TEMPLATES, self.root / "clean")).build()
+        return tree(self.root / "clean")
+
+    def story(self) -> Path:
+        return sorted((self.content / "posts").glob("*.md"))[0]
+
+    def cache_files(self) -> list[Path]:
+        return sorted(self.cache.iterdir())
+
+
+@pytest.fixture
+def blog(tmp_path: Path) -> Blog:
+    return Blog(tmp_path)
+
+
+def test_cold_then_warm_with_nothing_changed_writes_nothing(
+    blog: Blog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = blog.build()
+    assert cold.written == cold.pages + len(list((blog.content / "static").rglob("*.*"))) + 1
+    assert tree(blog.root / "site") == blog.clean()
+    before = mtimes(blog.root / "site")
+    monkeypatch.setattr(storyblog.cache, "RACY_NS", 50_000_000)
+    time.sleep(0.1)
+    warm = blog.build()
+    assert (warm.written, warm.rendered, warm.pages) == (0, 0, cold.pages)
+    assert mtimes(blog.root / "site") == before
+
+
+def test_an_edit_renders_what_it_changes_and_matches_a_clean_build(blog: Blog) -> None:
+    blog.build()
+    story = blog.story()
+    story.write_text(story.read_text().replace("title: ", "title: Edited ", 1))
+    result = blog.build()
+    assert 0 < result.rendered < result.pages
+    assert tree(blog.root / "site") == blog.clean()
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_seen(
+    blog: Blog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest compares change times too, which no editor can set back."""
+    monkeypatch.setattr(storyblog.cache, "RACY_NS", 50_000_000)
+    blog.build()
+    time.sleep(0.1)
+    story = blog.story()
+    text, mtime = story.read_text(), story.stat().st_mtime_ns
+    story.write_text(text.replace("title: ", "title: X", 1).replace("\n\n", "\n", 1))
+    assert len(story.read_bytes()) == len(text.encode())
+    os.utime(story, ns=(mtime, mtime))
+    assert blog.build().written > 0
+    assert tree(blog.root / "site") == blog.clean()
+
+
+def test_an_output_file_changed_by_hand_is_rendered_again(blog: Blog) -> None:
+    blog.build()
+    page = blog.root / "site" / "index.html"
+    page.write_text("stale")
+    (blog.root / "site" / "stray.html").write_text("not storyblog's")
+    blog.build()
+    assert tree(blog.root / "site") == blog.clean()
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "garbage"])
+def test_a_corrupt_cache_is_not_trusted(blog: Blog, damage: str) -> None:
+    blog.build()
+    story = blog.story()
+    story.write_text(story.read_text().replace("title: ", "title: Edited ", 1))
+    for file in blog.cache_files():
+        data = bytearray(file.read_bytes())
+        if damage == "flip":
+            data[len(data) // 2] ^= 0xFF
+        elif damage == "truncate":
+            data = data[: len(data) // 2]
+        elif damage == "empty":
+            data = bytearray()
+        else:
+            data = bytearray(b"storyblog cache\n" + bytes(range(256)) * 4)
+        file.write_bytes(bytes(data))
+    result = blog.build()
+    assert result.rendered == result.pages
+    assert tree(blog.root / "site") == blog.clean()
+    assert blog.build().rendered == 0  # and the cache is good again
+
+
+def test_a_cache_from_another_version_is_not_used(
+    blog: Blog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blog.build()
+    monkeypatch.setattr(storyblog.cache, "__version__", "99.0")
+    result = blog.build()
+    assert result.rendered == result.pages
+
+
+def test_two_blogs_sharing_a_cache_folder_keep_apart(tmp_path: Path) -> None:
+    first, second = Blog(tmp_path / "first"), Blog(tmp_path / "second")
+    second.cache = first.cache
+    second.options = replace(second.options, cache=first.cache)
+    story = second.story()
+    story.write_text(story.read_text().replace("title: ", "title: Second ", 1))
+    for blog in (first, second, first, second):
+        blog.build()
+        assert tree(blog.root / "site") == blog.clean()
+    assert len(first.cache_files()) == 4
+
+
+def test_random_edits_with_a_new_builder_each_time_match_a_clean_build(tmp_path: Path) -> None:
+    """As test_incremental's, but each build is a new Builder that has only the cache."""
+    for seed in range(CACHED_SEQUENCES):
+        root = tmp_path / str(seed)
+        blog = RandomBlog(root, random.Random(seed))
+        options = BuildOptions(blog.content, blog.templates, root / "site", cache=root / "cache")
+        history: list[str] = []
+        for step in range(6):
+            if step:
+                history.append(blog.random_edit())
+            cached = outcome(Builder(options))
+            shutil.rmtree(root / "clean", ignore_errors=True)
+            clean = outcome(Builder(BuildOptions(blog.content, blog.templates, root / "clean")))
+            where = f"seed {seed} after {history}"
+            assert cached == clean, where
+            if clean is None:
+                assert tree(root / "site") == tree(root / "clean"), where
+        shutil.rmtree(root)
+
+
+def outcome(builder: Builder) -> str | None:
+    try:
+        builder.build()
+    except BuildFailed as failure:
+        return "\n".join(str(problem) for problem in failure.problems)
+    return None
+
+
+def test_work_spread_over_workers_gives_the_same_output(
+    blog: Blog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(markup, "MARKDOWN_IN_PARALLEL_FROM", 1)
+    monkeypatch.setattr(render, "PAGES_IN_PARALLEL_FROM", 1)
+    monkeypatch.setattr(storyblog.parallel, "cores", lambda: 2)
+    seen: list[tuple[str, int, int]] = []
+    options = BuildOptions(blog.content, TEMPLATES, blog.root / "site",
+                           progress=lambda *report: seen.append(report))  # fmt: skip
+    Builder(options).build()
+    assert tree(blog.root / "site") == blog.clean()
+    for what in ("stories converted", "pages rendered"):
+        reports = [report for report in seen if report[0] == what]
+        assert len(reports) > 1 and reports[-1][1] == reports[-1][2], what
