@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve build test lint golden clean
+.PHONY: serve build test lint golden bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ test: lint
 # Rewrite tests/golden/ from tests/fixtures/golden-blog/ after an intended change to the output.
 golden: $(VENV)/.installed-test
 	$(BIN)/python tests/test_golden.py
+
+# Time builds against Pelican's and Hugo's (takes minutes); corpora are kept in bench/.work/.
+# Options (bench/benchmark.py --help): make bench BENCH_ARGS="--sizes 1000 --runs 2"
+bench: $(VENV)/.installed
+	$(BIN)/python bench/benchmark.py $(BENCH_ARGS)
 
 clean:
 	rm -rf site .cache
