@@ -195,7 +195,7 @@ class Builder:
         """The last build's result, when neither its inputs nor its output have changed since
         (nor could have, unseen): this build would render and write nothing."""
         manifest = self.cache.load_manifest() if self.cache else None
-        if manifest is None or manifest.inputs != inputs:
+        if manifest is None or manifest.options != self.options or manifest.inputs != inputs:
             return None
         if not settled(manifest.inputs, manifest.taken_ns):
             return None
@@ -237,7 +237,7 @@ class Builder:
         state = CachedState(
             options, self.read_memo, self.memory, self.templates_digest, COMPILED.compiled, outputs
         )
-        self.cache.save(state, Manifest(taken_ns, inputs, outputs, result))
+        self.cache.save(state, Manifest(options, taken_ns, inputs, outputs, result))
 
     def _renderer(self) -> Renderer:
         """The compiled templates, compiled again when any template file changed."""

@@ -52,6 +52,8 @@ copyreg.pickle(MappingProxyType, lambda proxy: (read_only, (dict(proxy),)))
 class Manifest:
     """What a successful build read and wrote, and what it reported."""
 
+    options: Any
+    """The BuildOptions: --drafts or --base-url given or not change the output too."""
     taken_ns: int
     inputs: dict[str, Stat]
     outputs: dict[str, Stat]
@@ -81,11 +83,6 @@ class Cache:
         self.folder.mkdir(parents=True, exist_ok=True)
         _save(self.state_file, state)
         _save(self.manifest_file, manifest)
-
-    def clear(self) -> None:
-        """For a builder that will write the output without saving (the preview, until it
-        stops): a stale manifest must not say nothing changed."""
-        self.manifest_file.unlink(missing_ok=True)
 
 
 def _save(path: Path, value: object) -> None:

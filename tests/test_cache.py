@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from conftest import SAMPLE_CONTENT, TEMPLATES
 from test_incremental import RandomBlog, tree
 
@@ -74,6 +75,16 @@ def test_cold_then_warm_with_nothing_changed_writes_nothing(
     warm = blog.build()
     assert (warm.written, warm.rendered, warm.pages) == (0, 0, cold.pages)
     assert mtimes(blog.root / "site") == before
+
+
+def test_other_options_are_a_change(blog: Blog, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(storyblog.cache, "RACY_NS", 50_000_000)
+    blog.build()
+    time.sleep(0.1)
+    blog.options = replace(blog.options, base_url="https://other.test/")
+    assert blog.build().written > 0
+    home = BeautifulSoup((blog.root / "site" / "index.html").read_text(), "html.parser")
+    assert home.find("link", rel="canonical")["href"] == "https://other.test/"
 
 
 def test_an_edit_renders_what_it_changes_and_matches_a_clean_build(blog: Blog) -> None:
