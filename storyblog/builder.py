@@ -119,9 +119,10 @@ class Builder:
         taken_ns = time.time_ns()
         inputs = stat_all(options.content, options.templates) if self.cache else {}
         if self.cache and not self.cache_loaded:
-            if unchanged := self._unchanged_since_cached(inputs):
+            outputs = files_under(options.output)
+            if unchanged := self._unchanged_since_cached(inputs, outputs):
                 return replace(unchanged, seconds=time.perf_counter() - started)
-            self._load_cache()
+            self._load_cache(outputs)
         if not (options.output / MARKER).is_file():  # a new output folder, or one deleted
             self.memory, self.output_files = RenderMemory(), None
         problems = Problems()
@@ -191,7 +192,9 @@ class Builder:
             self.save_cache()
         return result
 
-    def _unchanged_since_cached(self, inputs: dict[str, Stat]) -> BuildResult | None:
+    def _unchanged_since_cached(
+        self, inputs: dict[str, Stat], outputs: dict[str, Stat]
+    ) -> BuildResult | None:
         """The last build's result, when neither its inputs nor its output have changed since
         (nor could have, unseen): this build would render and write nothing."""
         manifest = self.cache.load_manifest() if self.cache else None
@@ -199,14 +202,14 @@ class Builder:
             return None
         if not settled(manifest.inputs, manifest.taken_ns):
             return None
-        if files_under(self.options.output) != manifest.outputs:
+        if outputs != manifest.outputs:
             return None
         last: BuildResult = manifest.result
         return replace(last, rendered=0, written=0, unchanged=last.written + last.unchanged,
                        removed=0)  # fmt: skip
 
-    def _load_cache(self) -> None:
-        """The last build's memory, for the pages whose files are still as it wrote them."""
+    def _load_cache(self, now: dict[str, Stat]) -> None:
+        """The last build's memory, for the pages whose files are `now` as it wrote them."""
         assert self.cache is not None
         self.cache_loaded = True
         state = self.cache.load_state()
@@ -215,7 +218,6 @@ class Builder:
         self.read_memo, self.memory = state.read_memo, state.memory
         self.templates_digest = state.templates_digest
         COMPILED.compiled.update(state.compiled_templates)
-        now = files_under(self.options.output)
         for path in list(self.memory.own):
             file = output_file(path)
             if now.get(file) != state.outputs.get(file):
