@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from storyblog.dates import long_date
 from storyblog.errors import Problem, closest, plural
@@ -77,12 +78,15 @@ class Renderer:
         self.env.filters["long_date"] = long_date
         self.env.filters["iso"] = lambda moment: moment.isoformat()
         self.env.filters["plural"] = plural
+        self.env.globals["cached"] = self.cached
+        self.partials: dict[Hashable, tuple[Markup, dict[Access, Hashable]]] = {}
 
     def use(self, urls: Urls, globals_: Mapping[str, Any], fingerprints: Fingerprints) -> None:
         """This build's addresses, template globals and tracked objects."""
         self.urls = urls
         self.env.globals.update(globals_)
         self.env.fingerprints = fingerprints
+        self.partials = {}
         for template in self.env.cache.values() if self.env.cache is not None else ():
             template._module = None  # Jinja keeps imported macros bound to the last globals
 
@@ -122,6 +126,25 @@ class Renderer:
             page_url=self.urls.href(spec.path),
             canonical_url=self.urls.absolute(spec.path),
         )
+
+    def cached(self, name: str, **values: Any) -> Markup:
+        """`{{ cached("_sidebar.html", calendar=calendar) }}`: the template rendered with only
+        the globals and these values, once per build for each set of values, like Hugo's
+        partialCached. What it read counts as read by every page that shows it."""
+        fingerprints = self.env.fingerprints
+        assert fingerprints is not None
+        key = (name, *((value_name, fingerprints.of(v)) for value_name, v in values.items()))
+        if key not in self.partials:
+            page_reads, self.env.reads = self.env.reads, {}
+            try:
+                html = Markup(self.env.get_template(name).render(values))
+                self.partials[key] = (html, self.env.reads)
+            finally:
+                self.env.reads = page_reads
+        html, reads = self.partials[key]
+        if self.env.reads is not None:
+            self.env.reads.update(reads)
+        return html
 
     def problem(self, error: Exception, spec: PageSpec) -> Problem | None:
         """The template file and line where the error happened; None if no template did it."""
