@@ -24,7 +24,7 @@ from storyblog.reader import ReadMemo, read_site
 from storyblog.render import COMPILED, Renderer
 from storyblog.tracking import Fingerprints, RenderMemory, folder_digest
 from storyblog.urls import Urls, output_file
-from storyblog.writer import MARKER, check_output, write_site
+from storyblog.writer import MARKER, Staging, check_output, write_site
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ class Builder:
         specs = plan_pages(blog, urls)
         check_static_paths(site, specs, problems)
 
-        # Render, in memory, the pages whose reads changed; write only if all of them rendered.
+        # Render the pages whose reads changed, staged aside; write only if all of them rendered.
         renderer = self._renderer()
         fingerprints = Fingerprints(blog)
         renderer.use(urls, template_globals(blog, urls), fingerprints)
@@ -158,17 +158,24 @@ class Builder:
             for spec in specs
             if spec.path not in changed and self.memory.own.get(spec.path) == own[spec.path]
         }
-        rendered = renderer.render_all([s for s in specs if s.path not in fresh], options.progress)
-        problems.found += rendered.problems
-        if problems.errors:
-            raise BuildFailed(problems.found)
-        files = {output_file(path): html for path, html in rendered.pages.items()}
-        kept = {output_file(path) for path in fresh}
+        staging = Staging(options.output)
         try:
-            stats = write_site(options.output, files, site.static_files, kept, self.output_files)
+            to_render = [spec for spec in specs if spec.path not in fresh]
+            rendered = renderer.render_all(to_render, staging, options.progress)
+            problems.found += rendered.problems
+            if problems.errors:
+                raise BuildFailed(problems.found)
+            pages = [output_file(spec.path) for spec in specs]
+            stats = write_site(
+                staging, pages, rendered.staged, site.static_files, self.output_files
+            )
+        except BuildFailed:
+            raise  # the output is as it was
         except BaseException:
             self.memory, self.output_files = RenderMemory(), None  # trust none of it next time
             raise
+        finally:
+            staging.discard()
         self.output_files = stats.files
         for path in set(self.memory.own) - set(own):
             self.memory.forget(path)
@@ -180,7 +187,7 @@ class Builder:
             base_path=urls.base_path,
             stories=len(site.stories),
             pages=len(specs),
-            rendered=len(rendered.pages),
+            rendered=len(rendered.reads),
             written=stats.written,
             unchanged=stats.unchanged,
             removed=stats.removed,

@@ -24,7 +24,8 @@ from storyblog.errors import Problem, closest, plural
 from storyblog.parallel import Progress, spread
 from storyblog.plan import PageSpec
 from storyblog.tracking import Access, Fingerprints, TrackingEnvironment
-from storyblog.urls import Urls
+from storyblog.urls import Urls, output_file
+from storyblog.writer import Staging
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
@@ -51,10 +52,12 @@ PAGES_IN_PARALLEL_FROM = 400
 
 @dataclass
 class RenderedPages:
-    pages: dict[str, bytes]
-    """Each page's bytes, by path."""
+    """Pages rendered, and staged where their bytes changed."""
+
     reads: dict[str, dict[Access, Hashable]]
     """What each page's templates read, by path."""
+    staged: int
+    """How many pages changed."""
     problems: list[Problem]
     """Template mistakes, each reported once."""
 
@@ -65,6 +68,7 @@ class Renderer:
     def __init__(self, templates_dir: Path) -> None:
         self.templates_dir = templates_dir
         self.urls = Urls("http://localhost/")
+        self.staging: Staging | None = None
         self.env = TrackingEnvironment(
             loader=jinja2.FileSystemLoader(templates_dir),
             autoescape=jinja2.select_autoescape(["html", "xml"]),
@@ -90,24 +94,29 @@ class Renderer:
         for template in self.env.cache.values() if self.env.cache is not None else ():
             template._module = None  # Jinja keeps imported macros bound to the last globals
 
-    def render_all(self, specs: Sequence[PageSpec], progress: Progress = None) -> RenderedPages:
-        """Every page, over the machine's cores when there are many."""
-        done = RenderedPages({}, {}, [])
+    def render_all(
+        self, specs: Sequence[PageSpec], staging: Staging, progress: Progress = None
+    ) -> RenderedPages:
+        """Every page, staged where it changed, over the machine's cores when there are many."""
+        done = RenderedPages({}, 0, [])
+        self.staging = staging
         for part in spread(self.render_here, specs, smallest=PAGES_IN_PARALLEL_FROM):
-            if progress:
-                progress("pages rendered", len(done.pages) + len(part.pages), len(specs))
-            done.pages.update(part.pages)
             done.reads.update(part.reads)
+            done.staged += part.staged
             done.problems += [p for p in part.problems if p not in done.problems]
+            if progress:
+                progress("pages rendered", len(done.reads), len(specs))
         return done
 
     def render_here(self, specs: Sequence[PageSpec]) -> RenderedPages:
-        done = RenderedPages({}, {}, [])
+        assert self.staging is not None
+        done = RenderedPages({}, 0, [])
         problems: dict[Problem, None] = {}
         for spec in specs:
             self.env.reads = {}
             try:
-                done.pages[spec.path] = self.render(spec).encode("utf-8")
+                html = self.render(spec).encode("utf-8")
+                done.staged += self.staging.put(output_file(spec.path), html)
             except Exception as error:
                 problem = self.problem(error, spec)
                 if problem is None:

@@ -33,6 +33,8 @@ Access = tuple[Key, str, Any]
 
 PRIMITIVES = (str, int, float, bool, type(None))
 PRIMITIVE_TYPES = frozenset(PRIMITIVES)
+LONG_TEXT = 200
+"""Characters: a longer text (a story's HTML) is fingerprinted by a digest, not kept whole."""
 GONE = ("gone",)
 """The fingerprint of a read from an object that no longer exists."""
 
@@ -125,9 +127,10 @@ class Fingerprints:
         self._now: dict[Access, Hashable] = {}
 
     def of(self, value: object) -> Hashable:
-        """The value itself for text and numbers, the key for a tracked object (its own
+        """The value itself for short text and numbers, the key for a tracked object (its own
         reads are noted one by one), a tuple of the parts' fingerprints for anything else."""
-        if type(value) in PRIMITIVE_TYPES:
+        short = not isinstance(value, str) or len(value) < LONG_TEXT
+        if short and type(value) in PRIMITIVE_TYPES:
             return value
         known = self._memo.get(id(value))
         if known is None:
@@ -135,6 +138,8 @@ class Fingerprints:
         return known[1]
 
     def _parts(self, value: object) -> Hashable:
+        if isinstance(value, str) and len(value) >= LONG_TEXT:
+            return ("text", blake2b(value.encode(), digest_size=16).digest())
         if isinstance(value, PRIMITIVES):  # a subclass, such as Markup
             return value
         if isinstance(value, tuple | list):

@@ -9,8 +9,8 @@ folder. It refuses a folder it did not create, rather than delete a user's files
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Collection, Iterable, Mapping
+import shutil
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -18,6 +18,7 @@ from storyblog.errors import UsageError
 from storyblog.models import StaticFile
 
 MARKER = ".storyblog"
+STAGING = ".storyblog-staging"
 MARKER_TEXT = (
     "This folder is written by storyblog. Each build replaces what is here,\n"
     "and removes files it did not make: put your own files in content/static/.\n"
@@ -60,50 +61,80 @@ def safe_join(root: Path, relative: str) -> Path:
     return target
 
 
+class Staging:
+    """Files written aside, in a hidden folder of the output, while the build renders:
+    moved into place once every page has rendered, thrown away if one has not. Workers
+    stage the pages they render themselves, so no page's bytes pass between processes."""
+
+    def __init__(self, output_dir: Path) -> None:
+        self.output_dir = output_dir
+        self.folder = output_dir / STAGING
+        self.output_existed = output_dir.exists()
+        shutil.rmtree(self.folder, ignore_errors=True)  # what a stopped build left
+
+    def put(self, relative: str, data: bytes) -> bool:
+        """Stages the file, unless the output already has these very bytes: True if staged."""
+        if _holds(safe_join(self.output_dir, relative), data):
+            return False
+        staged = self.folder / relative
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        staged.write_bytes(data)
+        return True
+
+    def discard(self) -> None:
+        """Throws away what is staged, and the output folder if this build made it for
+        nothing."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        made_for_nothing = not self.output_existed and self.output_dir.is_dir()
+        if made_for_nothing and not any(self.output_dir.iterdir()):
+            self.output_dir.rmdir()
+
+
 def write_site(
-    output_dir: Path,
-    pages: Mapping[str, bytes],
+    staging: Staging,
+    pages: Collection[str],
+    staged_pages: int,
     static_files: Iterable[StaticFile],
-    kept: Collection[str] = (),
     present: set[str] | None = None,
 ) -> WriteStats:
-    """Makes output_dir hold exactly these pages, static files and the `kept` pages, which
-    the caller knows to be in the folder already as they should be (check_output first).
-    `present`, the files the last write left, saves looking through the whole folder."""
-    contents: dict[str, Path | bytes] = {f.target: f.source for f in static_files}
-    contents.update(pages)
+    """Makes the output hold exactly these pages, of which `staged_pages` changed and are
+    staged, and these static files. `present`, the files the last write left, saves
+    looking through the whole folder."""
+    output_dir = staging.output_dir
     output_dir.mkdir(parents=True, exist_ok=True)
-    keep = {MARKER, *contents, *kept}
+    static = {f.target: f.source for f in static_files}
+    keep = {MARKER, *pages, *static}
     # Stale files go first: one may stand where this build needs a folder.
     if present is None:
         removed = _remove_all_but(output_dir, keep)
     else:
         removed = _remove(output_dir, present - keep)
-    _write_if_changed(output_dir / MARKER, MARKER_TEXT.encode())
-    written = 0
-    for relative, content in contents.items():
-        data = content.read_bytes() if isinstance(content, Path) else content
-        written += _write_if_changed(safe_join(output_dir, relative), data)
-    return WriteStats(written, len(contents) + len(kept) - written, removed, keep)
+    staging.put(MARKER, MARKER_TEXT.encode())
+    written = staged_pages + sum(staging.put(target, source.read_bytes())
+                                 for target, source in static.items())  # fmt: skip
+    if staging.folder.is_dir():
+        _move_into_place(staging.folder, output_dir)
+    staging.discard()
+    return WriteStats(written, len(pages) + len(static) - written, removed, keep)
 
 
-def _write_if_changed(target: Path, data: bytes) -> bool:
+def _holds(target: Path, data: bytes) -> bool:
     try:
-        if target.stat().st_size == len(data) and target.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return True
+        return target.stat().st_size == len(data) and target.read_bytes() == data
+    except OSError:  # not there, or not a file: a folder, or a file where a folder is needed
+        return False
+
+
+def _move_into_place(staged: Path, target: Path) -> None:
+    """Each staged file replaces its target, atomically: a server never sends half a page.
+    A folder the output does not have yet moves in whole, in one step."""
+    with os.scandir(staged) as entries:
+        for entry in entries:
+            destination = target / entry.name
+            if entry.is_dir(follow_symlinks=False) and destination.is_dir():
+                _move_into_place(Path(entry.path), destination)
+            else:
+                os.replace(entry.path, destination)
 
 
 def _remove(output_dir: Path, stale: set[str]) -> int:
@@ -123,6 +154,8 @@ def _remove_all_but(output_dir: Path, keep: set[str]) -> int:
     removed = 0
     for path in sorted(output_dir.rglob("*"), reverse=True):
         relative = path.relative_to(output_dir).as_posix()
+        if relative.split("/")[0] == STAGING:
+            continue
         if path.is_dir() and not path.is_symlink():
             if not any(path.iterdir()):
                 path.rmdir()
