@@ -433,3 +433,25 @@ def test_base_url_on_the_command_line_replaces_a_bad_one_in_site_yml(
     blog = make_blog(site="base_url: not a url\n", build=False)
     assert run(blog, "--base-url", "https://example.org/x/") == 0
     assert blog.page("/").select_one(".site-title a")["href"] == "/x/"
+
+
+def test_pages_rendered_before_one_fails_are_not_written(
+    good_blog: Blog, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Every page changes (base.html does), only the story's fails: the other pages were
+    staged, and are thrown away with it; a first build leaves no output folder at all."""
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    for template in TEMPLATES.glob("*.*"):
+        (theme / template.name).write_text(template.read_text())
+    (theme / "base.html").write_text((theme / "base.html").read_text() + "<!-- new -->\n")
+    story_html = (theme / "story.html").read_text()
+    (theme / "story.html").write_text(story_html.replace("{{ post.title }}", "{{ post.titel }}"))
+    before = snapshot(good_blog.output)
+    assert run(good_blog, templates=theme) == 1
+    assert snapshot(good_blog.output) == before
+    fresh = tmp_path / "fresh"
+    assert main(["--content", str(good_blog.content), "--templates", str(theme),
+                 "--output", str(fresh)]) == 1  # fmt: skip
+    assert not fresh.exists()
+    assert "has no 'titel'" in capsys.readouterr().err
