@@ -21,6 +21,7 @@ builds' outputs are deleted unless --keep.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -205,10 +206,11 @@ def sample_memory(process: subprocess.Popen[bytes], peak: list[int]) -> None:
 
 
 def family(pid: int) -> list[int]:
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return [pid]
+    """The process and its descendants, also those forked by another of its threads."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            children += (task / "children").read_text().split()
     return [pid] + [member for child in children for member in family(int(child))]
 
 
