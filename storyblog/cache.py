@@ -24,13 +24,16 @@ from dataclasses import dataclass
 from hashlib import blake2b
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, BinaryIO
 
 from storyblog import __version__
 
 MAGIC = b"storyblog cache\n"
 HEADER = struct.Struct("<32sIQ")
 """The version (padded), the checksum (CRC-32) and the length of the pickled payload."""
+FORMAT = 2
+"""The shape of what is saved: counted up whenever it changes within a version."""
+VERSION = f"{__version__} cache {FORMAT}".encode().ljust(32, b"\0")
 
 Stat = tuple[int, int, int, int]
 """A file's size, inode and modification and change times: what changes when it is saved."""
@@ -86,13 +89,16 @@ class Cache:
 
 
 def _save(path: Path, value: object) -> None:
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    header = HEADER.pack(__version__.encode(), zlib.crc32(payload), len(payload))
+    """Pickled straight to the file (a big blog's state is a hundred megabytes and more:
+    never held in memory as bytes), then the header is filled in."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(MAGIC + header)
-            file.write(payload)
+            file.write(MAGIC + bytes(HEADER.size))
+            payload = _Summed(file)
+            pickle.dump(value, payload, protocol=pickle.HIGHEST_PROTOCOL)
+            file.seek(len(MAGIC))
+            file.write(HEADER.pack(VERSION, payload.checksum, payload.length))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -102,22 +108,40 @@ def _save(path: Path, value: object) -> None:
 def _load(path: Path) -> Any | None:
     """The value saved at path, or None when there is none that can be trusted."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            start = file.read(len(MAGIC) + HEADER.size)
+            if not start.startswith(MAGIC) or len(start) < len(MAGIC) + HEADER.size:
+                return None
+            version, checksum, length = HEADER.unpack_from(start, len(MAGIC))
+            summed = _Summed(None)
+            while block := file.read(1 << 20):
+                summed.add(block)
+            if version != VERSION or (summed.checksum, summed.length) != (checksum, length):
+                return None
+            file.seek(len(start))
+            return pickle.load(file)
     except OSError:
         return None
-    start = len(MAGIC) + HEADER.size
-    if not data.startswith(MAGIC) or len(data) < start:
+    except Exception:  # a checksum that matches by chance
         return None
-    version, checksum, length = HEADER.unpack_from(data, len(MAGIC))
-    payload = memoryview(data)[start:]
-    if version.rstrip(b"\0") != __version__.encode() or len(payload) != length:
-        return None
-    if zlib.crc32(payload) != checksum:
-        return None
-    try:
-        return pickle.loads(payload)
-    except Exception:  # a checksum that matches by chance; or classes that changed
-        return None
+
+
+class _Summed:
+    """The CRC-32 and length of what passes through, on its way to a file (if any)."""
+
+    def __init__(self, file: BinaryIO | None) -> None:
+        self.file = file
+        self.checksum = 0
+        self.length = 0
+
+    def add(self, data: bytes) -> None:
+        self.checksum = zlib.crc32(data, self.checksum)
+        self.length += len(data)
+
+    def write(self, data: bytes) -> int:
+        self.add(data)
+        assert self.file is not None
+        return self.file.write(data)
 
 
 def stat_all(*folders: Path) -> dict[str, Stat]:

@@ -143,11 +143,12 @@ def test_a_corrupt_cache_is_not_trusted(blog: Blog, damage: str) -> None:
     assert blog.build().rendered == 0  # and the cache is good again
 
 
-def test_a_cache_from_another_version_is_not_used(
-    blog: Blog, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("version", ["0.1.0 cache 1", "99.0 cache 2"])
+def test_a_cache_from_another_version_or_format_is_not_used(
+    blog: Blog, monkeypatch: pytest.MonkeyPatch, version: str
 ) -> None:
     blog.build()
-    monkeypatch.setattr(storyblog.cache, "__version__", "99.0")
+    monkeypatch.setattr(storyblog.cache, "VERSION", version.encode().ljust(32, b"\0"))
     result = blog.build()
     assert result.rendered == result.pages
 
