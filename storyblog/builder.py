@@ -179,15 +179,14 @@ class Builder:
         self.output_files = stats.files
         for path in set(self.memory.own) - set(own):
             self.memory.forget(path)
-        for path, reads in rendered.reads.items():
-            self.memory.remember(path, own[path], reads)
+        self.memory.remember(own, rendered.reads)
         self.memory.objects = fingerprints.objects
 
         result = BuildResult(
             base_path=urls.base_path,
             stories=len(site.stories),
             pages=len(specs),
-            rendered=len(rendered.reads),
+            rendered=len(rendered.reads.pages),
             written=stats.written,
             unchanged=stats.unchanged,
             removed=stats.removed,
@@ -238,7 +237,7 @@ class Builder:
         inputs, taken_ns, result = self.unsaved
         self.unsaved = None
         outputs = files_under(self.options.output)
-        self.memory.compact()
+        self.memory.reads.compact()
         self.memory.objects = {
             key: value for key, value in self.memory.objects.items() if key[0] not in UNKEPT
         }

@@ -3,6 +3,9 @@
 Workers are forked from the build once its model is made, so they start with
 every story, template and page plan already in memory: each is sent only which
 slice of the work is its own, in large chunks, and sends back its results.
+Each worker does one chunk and makes way for a new one: a worker's memory
+grows as it touches the build's objects (each touch copies the page it is
+on), and a fresh fork shares them all again.
 A small build, or one in a process with other threads running (the preview),
 stays in one process: forking costs more there than it saves, or is unsafe.
 """
@@ -43,7 +46,7 @@ def spread(work: Callable[[Sequence[T]], R], items: Sequence[T], *, smallest: in
     bounds = [(len(items) * n // count, len(items) * (n + 1) // count) for n in range(count)]
     _work = (work, items)
     try:
-        with get_context("fork").Pool(workers) as pool:
+        with get_context("fork").Pool(workers, maxtasksperchild=1) as pool:
             yield from pool.imap(_run, bounds)
     finally:
         _work = None

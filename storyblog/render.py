@@ -23,7 +23,7 @@ from storyblog.dates import long_date
 from storyblog.errors import Problem, closest, plural
 from storyblog.parallel import Progress, spread
 from storyblog.plan import PageSpec
-from storyblog.tracking import Access, Fingerprints, TrackingEnvironment
+from storyblog.tracking import Access, Fingerprints, PageReads, TrackingEnvironment
 from storyblog.urls import Urls, output_file
 from storyblog.writer import Staging
 
@@ -54,8 +54,8 @@ PAGES_IN_PARALLEL_FROM = 400
 class RenderedPages:
     """Pages rendered, and staged where their bytes changed."""
 
-    reads: dict[str, dict[Access, Hashable]]
-    """What each page's templates read, by path."""
+    reads: PageReads
+    """What each page's templates read."""
     staged: int
     """How many pages changed."""
     problems: list[Problem]
@@ -98,19 +98,19 @@ class Renderer:
         self, specs: Sequence[PageSpec], staging: Staging, progress: Progress = None
     ) -> RenderedPages:
         """Every page, staged where it changed, over the machine's cores when there are many."""
-        done = RenderedPages({}, 0, [])
+        done = RenderedPages(PageReads(), 0, [])
         self.staging = staging
         for part in spread(self.render_here, specs, smallest=PAGES_IN_PARALLEL_FROM):
-            done.reads.update(part.reads)
+            done.reads.merge(part.reads)
             done.staged += part.staged
             done.problems += [p for p in part.problems if p not in done.problems]
             if progress:
-                progress("pages rendered", len(done.reads), len(specs))
+                progress("pages rendered", len(done.reads.pages), len(specs))
         return done
 
     def render_here(self, specs: Sequence[PageSpec]) -> RenderedPages:
         assert self.staging is not None
-        done = RenderedPages({}, 0, [])
+        done = RenderedPages(PageReads(), 0, [])
         problems: dict[Problem, None] = {}
         for spec in specs:
             self.env.reads = {}
@@ -123,7 +123,7 @@ class Renderer:
                     raise  # not a template's mistake: storyblog's own, with its traceback
                 problems[problem] = None
             else:
-                done.reads[spec.path] = self.env.reads
+                done.reads.add(spec.path, self.env.reads)
             finally:
                 self.env.reads = None
         done.problems = list(problems)

@@ -12,7 +12,7 @@ shows a new field is tracked like the default one.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import fields, is_dataclass
 from datetime import datetime
 from functools import cache
@@ -44,19 +44,13 @@ class RenderMemory:
 
     Every page that read something saw the same value: when a value changes, all
     of its readers are rendered again, and see the new one. So one fingerprint per
-    read is kept, and a build checks each read once, not once per page. Each read
-    has a number, and a page keeps the numbers of its reads in an array: compact to
-    keep in memory and in the cache, quick to search.
+    read is kept, and a build checks each read once, not once per page.
     """
 
     def __init__(self) -> None:
         self.own: dict[str, Hashable] = {}
         """Each page's template set, path and own values, fingerprinted."""
-        self.reads: dict[str, array[int]] = {}
-        """The numbers of each page's reads."""
-        self.numbers: dict[Access, int] = {}
-        self.seen: list[tuple[Access, Hashable]] = []
-        """Each read, by number, with the fingerprint of what its readers saw."""
+        self.reads = PageReads()
         self.objects: Mapping[Key, object] = {}
         """The tracked objects of the last build: frozen, so one that is still the very
         same object (the reader keeps unchanged stories) reads the same."""
@@ -65,7 +59,7 @@ class RenderMemory:
         """The pages that read something that has changed since they were rendered."""
         changed: set[int] = set()
         now, before = fingerprints.objects, self.objects
-        for number, (access, seen) in enumerate(self.seen):
+        for number, (access, seen) in enumerate(self.reads.items()):
             key = access[0]
             if now.get(key, GONE) is before.get(key):
                 continue
@@ -73,38 +67,63 @@ class RenderMemory:
                 changed.add(number)
         if not changed:
             return set()
-        return {path for path, numbers in self.reads.items() if not changed.isdisjoint(numbers)}
+        pages = self.reads.pages.items()
+        return {path for path, numbers in pages if not changed.isdisjoint(numbers)}
 
-    def remember(self, path: str, own: Hashable, reads: Mapping[Access, Hashable]) -> None:
-        self.own[path] = own
-        numbers = array("I")
-        for access, value in reads.items():
-            number = self.numbers.get(access)
-            if number is None:
-                number = self.numbers[access] = len(self.seen)
-                self.seen.append((access, value))
-            else:
-                self.seen[number] = (access, value)
-            numbers.append(number)
-        self.reads[path] = numbers
+    def remember(self, own: Mapping[str, Hashable], rendered: PageReads) -> None:
+        """What the pages just written read, with their own values."""
+        self.reads.merge(rendered)
+        self.own.update((path, own[path]) for path in rendered.pages)
 
     def forget(self, path: str) -> None:
         self.own.pop(path, None)
-        self.reads.pop(path, None)
+        self.reads.pages.pop(path, None)
+
+
+class PageReads:
+    """What pages read, each read numbered once with the fingerprint its readers saw, and
+    each page's reads an array of numbers: compact to send back from a worker, to hold
+    and to keep in the cache, quick to search."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[Access, int] = {}
+        self.values: list[Hashable] = []
+        self.pages: dict[str, array[int]] = {}
+
+    def add(self, path: str, reads: Mapping[Access, Hashable]) -> None:
+        self.pages[path] = array("I", [self._number(a, value) for a, value in reads.items()])
+
+    def merge(self, other: PageReads) -> None:
+        """Other's pages, with what they read: a read's newer fingerprint replaces the
+        older (its readers that are not rendered again saw the same)."""
+        numbers = [self._number(access, value) for access, value in other.items()]
+        for path, page_numbers in other.pages.items():
+            self.pages[path] = array("I", map(numbers.__getitem__, page_numbers))
+
+    def items(self) -> Iterator[tuple[Access, Hashable]]:
+        """Each read with its fingerprint, in the order of their numbers."""
+        return zip(self.numbers, self.values, strict=True)
+
+    def _number(self, access: Access, value: Hashable) -> int:
+        number = self.numbers.get(access)
+        if number is None:
+            number = self.numbers[access] = len(self.values)
+            self.values.append(value)
+        else:
+            self.values[number] = value
+        return number
 
     def compact(self) -> None:
         """Drops the reads no page makes any more (of stories deleted or re-dated), once
         they are as many as those still made: they would be checked every build."""
-        used = set().union(*self.reads.values())
-        if len(used) * 2 >= len(self.seen):
+        used = sorted(set().union(*self.pages.values()))
+        if len(used) * 2 >= len(self.values):
             return
-        renumber = {old: new for new, old in enumerate(sorted(used))}
-        self.seen = [self.seen[old] for old in sorted(used)]
-        self.numbers = {access: number for number, (access, _) in enumerate(self.seen)}
-        self.reads = {
-            path: array("I", [renumber[old] for old in numbers])
-            for path, numbers in self.reads.items()
-        }
+        accesses, values = list(self.numbers), self.values
+        self.numbers, self.values = {}, []
+        renumber = {old: self._number(accesses[old], values[old]) for old in used}
+        self.pages = {path: array("I", map(renumber.__getitem__, numbers))
+                      for path, numbers in self.pages.items()}  # fmt: skip
 
 
 class Fingerprints:
