@@ -206,7 +206,7 @@ class Builder:
         manifest = self.cache.load_manifest() if self.cache else None
         if manifest is None or manifest.options != self.options or manifest.inputs != inputs:
             return None
-        if not settled(manifest.inputs, manifest.taken_ns):
+        if not all(settled(stat, manifest.taken_ns) for stat in manifest.inputs.values()):
             return None
         if outputs != manifest.outputs:
             return None

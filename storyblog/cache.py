@@ -147,8 +147,10 @@ class _Summed:
 def stat_all(*folders: Path) -> dict[str, Stat]:
     """Every file and folder under these folders, with its stat: an edit, a new or deleted
     file, a renamed one, a changed permission all show."""
-    found = {entry.path: _stat(entry.stat()) for folder in folders for entry in _walk(str(folder))}
-    found.update({str(folder): _stat(folder.stat()) for folder in folders if folder.is_dir()})
+    found = {
+        entry.path: stat_of(entry.stat()) for folder in folders for entry in _walk(str(folder))
+    }
+    found.update({str(folder): stat_of(folder.stat()) for folder in folders if folder.is_dir()})
     return found
 
 
@@ -156,7 +158,7 @@ def files_under(root: Path) -> dict[str, Stat]:
     """Every file under root, by its path relative to root."""
     start = len(str(root)) + 1
     return {
-        entry.path[start:]: _stat(entry.stat())
+        entry.path[start:]: stat_of(entry.stat())
         for entry in _walk(str(root))
         if not entry.is_dir(follow_symlinks=False)
     }
@@ -173,11 +175,11 @@ def _walk(folder: str) -> Iterator[os.DirEntry[str]]:
         return
 
 
-def _stat(info: os.stat_result) -> Stat:
+def stat_of(info: os.stat_result) -> Stat:
     return (info.st_size, info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
 
 
-def settled(stats: dict[str, Stat], taken_ns: int) -> bool:
-    """No file changed so close to taken_ns, when the stats were taken, that another save
-    just after could have left the same times."""
-    return all(stat[3] < taken_ns - RACY_NS for stat in stats.values())
+def settled(stat: Stat, taken_ns: int) -> bool:
+    """The file had not changed so close to taken_ns, when its stat was taken, that another
+    save just after could leave the same times."""
+    return stat[3] < taken_ns - RACY_NS

@@ -24,7 +24,7 @@ R = TypeVar("R")
 Progress = Callable[[str, int, int], None] | None
 """Told (what, how many done, of how many) as a long build goes."""
 
-CHUNKS_PER_WORKER = 4
+CHUNKS_PER_WORKER = 8
 """Enough chunks that a worker with slow pages does not hold up the end of the build."""
 
 _work: tuple[Callable[[Sequence[Any]], Any], Sequence[Any]] | None = None

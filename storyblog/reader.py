@@ -9,6 +9,7 @@ are converted in one batch and the drafts become the frozen model.
 from __future__ import annotations
 
 import os
+import time
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -19,6 +20,7 @@ from hashlib import blake2b
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from storyblog.cache import Stat, settled, stat_of
 from storyblog.config import SiteConfig, config_from_mapping
 from storyblog.errors import Problem, Problems
 from storyblog.fields import DATE_PREFIX, Fields
@@ -198,6 +200,27 @@ class ReadMemo:
         self._used: set[Hashable] = set()
         self._finished: dict[str, tuple[tuple[object, ...], object]] = {}
         self._finished_now: dict[str, tuple[tuple[object, ...], object]] = {}
+        self.digests: dict[Path, tuple[Stat, bytes]] = {}
+        """Each file's stat and the digest of its bytes, as they were when it was read."""
+        self._digests_now: dict[Path, tuple[Stat, bytes]] = {}
+
+    def contents(self, path: Path) -> tuple[bytes | None, bytes | None]:
+        """The file's bytes and their digest; only the digest when the file's stat is as
+        it was when last read, and it was then too old for a second save to go unseen."""
+        try:
+            stat = stat_of(os.stat(path))
+            known = self.digests.get(path)
+            if known is not None and known[0] == stat:
+                self._digests_now[path] = known
+                return None, known[1]
+            read_ns = time.time_ns()
+            data = path.read_bytes()
+        except OSError:
+            return None, None
+        digest = blake2b(data, digest_size=16).digest()
+        if settled(stat, read_ns):
+            self._digests_now[path] = (stat, digest)
+        return data, digest
 
     def check(self, key: Hashable, check: Callable[[Problems], T]) -> tuple[T, list[Problem]]:
         if key not in self.checked:
@@ -215,6 +238,7 @@ class ReadMemo:
     def forget_unused(self) -> None:
         self.checked = {key: self.checked[key] for key in self._used}
         self._used = set()
+        self.digests, self._digests_now = self._digests_now, {}
 
     def finished(self, inputs: tuple[object, ...], finish: Callable[[], T]) -> T:
         """What finish() made last time from these very objects (a draft, its HTML, its
@@ -378,10 +402,7 @@ class Reader:
         what the check `depends` on are the same as when it was checked."""
         found = []
         for path in paths:
-            try:
-                data: bytes | None = path.read_bytes()
-            except OSError:
-                data = None  # read_source reports it
+            data, digest = self.memo.contents(path)  # both None when unreadable: reported below
 
             def read_and_check(
                 problems: Problems, path: Path = path, data: bytes | None = data
@@ -389,7 +410,6 @@ class Reader:
                 source = read_source(path, self.content_dir, problems, data)
                 return None if source is None else check(source, problems)
 
-            digest = None if data is None else blake2b(data, digest_size=16).digest()
             draft, problems = self.memo.check((path, digest, depends), read_and_check)
             self.problems.found += problems
             if draft is not None:

@@ -112,6 +112,23 @@ def test_an_edit_that_keeps_size_and_mtime_is_seen(
     assert tree(blog.root / "site") == blog.clean()
 
 
+def test_only_the_files_saved_since_they_were_read_are_read_again(
+    blog: Blog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storyblog.cache, "RACY_NS", 50_000_000)
+    blog.build()
+    time.sleep(0.1)
+    blog.build()  # now every file is old enough to be trusted by its stat
+    story = blog.story()
+    story.write_text(story.read_text().replace("title: ", "title: Edited ", 1))
+    read: list[Path] = []
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda path: read.append(path) or read_bytes(path))
+    blog.build()
+    assert [path for path in read if path.suffix == ".md"] == [story]
+    assert tree(blog.root / "site") == blog.clean()
+
+
 def test_an_output_file_changed_by_hand_is_rendered_again(blog: Blog) -> None:
     blog.build()
     page = blog.root / "site" / "index.html"
