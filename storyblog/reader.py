@@ -373,7 +373,8 @@ class Reader:
         """The Markdown files of a folder; anything else there gets a warning, not silence."""
         root = self.content_dir / folder
         found = []
-        for path in sorted(root.rglob("*") if recursive else root.glob("*")):
+        # Sorted by parts, as paths sort, but quicker: tuples compare in C.
+        for path in sorted(root.rglob("*") if recursive else root.glob("*"), key=by_parts):
             is_dir = path.is_dir()
             if is_dir and not os.access(path, os.R_OK | os.X_OK):
                 self.problems.error(
@@ -456,6 +457,10 @@ class Reader:
                         f"the tags '{tag}' and '{other}' (in {where.display}) would share "
                         f"the address /tags/{slug}/: spell one of them in other words",
                     )  # fmt: skip
+
+
+def by_parts(path: Path) -> tuple[str, ...]:
+    return path.parts
 
 
 def is_hidden_or_backup(name: str) -> bool:
