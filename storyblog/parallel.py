@@ -12,6 +12,7 @@ stays in one process: forking costs more there than it saves, or is unsafe.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -46,10 +47,17 @@ def spread(work: Callable[[Sequence[T]], R], items: Sequence[T], *, smallest: in
     bounds = [(len(items) * n // count, len(items) * (n + 1) // count) for n in range(count)]
     _work = (work, items)
     try:
-        with get_context("fork").Pool(workers, maxtasksperchild=1) as pool:
+        with get_context("fork").Pool(workers, _start_worker, maxtasksperchild=1) as pool:
             yield from pool.imap(_run, bounds)
     finally:
         _work = None
+
+
+def _start_worker() -> None:
+    """A worker collects its own garbage (rendering leaves reference cycles behind), but
+    never looks through the objects it shares with the build, which would copy them all."""
+    gc.freeze()
+    gc.enable()
 
 
 def _run(bounds: tuple[int, int]) -> Any:
