@@ -27,7 +27,7 @@ from storyblog.fields import DATE_PREFIX, Fields
 from storyblog.markup import Document, Rendered, convert_all
 from storyblog.models import Author, Page, Site, StaticFile, Story
 from storyblog.slugs import is_slug, slugify
-from storyblog.sources import Source, key_lines, load_mapping, read_source, read_text
+from storyblog.sources import Body, Source, key_lines, load_mapping, read_source, read_text
 from storyblog.urls import GUESTS_SLUG, dated_path, is_reserved_page_slug, tag_slug
 
 STORY_KEYS = ("title", "author", "date", "lesson", "tags", "summary", "slug", "draft", "updated")
@@ -36,6 +36,8 @@ PAGE_KEYS = ("title", "slug")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 ConvertFn = Callable[[Sequence[Document]], list[Rendered]]
+Markdown = tuple[Body, str]
+"""A body to convert, and the prefix of its ids."""
 T = TypeVar("T")
 
 
@@ -51,9 +53,9 @@ class AuthorDraft:
     photo: str | None
     meta: Mapping[str, Any]
 
-    def document(self) -> Document:
+    def markdown(self) -> Markdown:
         """The bio shows on pages with a story's body, so its ids get a prefix of their own."""
-        return Document(self.source.body, id_prefix=f"about_{self.source.stem}_")
+        return self.source.body, f"about_{self.source.stem}_"
 
     def finish(self, bio: Rendered) -> Author:
         return Author(
@@ -79,8 +81,8 @@ class StoryDraft:
     draft: bool
     meta: Mapping[str, Any]
 
-    def document(self) -> Document:
-        return Document(self.source.body)
+    def markdown(self) -> Markdown:
+        return self.source.body, ""
 
     def finish(self, body: Rendered, authors: Mapping[str, Author]) -> Story:
         return Story(
@@ -99,8 +101,8 @@ class PageDraft:
     slug: str
     meta: Mapping[str, Any]
 
-    def document(self) -> Document:
-        return Document(self.source.body)
+    def markdown(self) -> Markdown:
+        return self.source.body, ""
 
     def finish(self, body: Rendered) -> Page:
         return Page(self.source.rel, self.slug, self.title, body.html, self.meta)
@@ -135,7 +137,7 @@ def read_site(
         return None
 
     drafted: list[AuthorDraft | StoryDraft | PageDraft] = [*authors, *stories, *pages]
-    converted = memo.converted([draft.document() for draft in drafted], convert)
+    converted = memo.converted([draft.markdown() for draft in drafted], convert)
     body = {d.source.rel: rendered for d, rendered in zip(drafted, converted, strict=True)}
     author_by_slug = {
         a.source.stem: memo.finished((a, body[a.source.rel]), partial(a.finish, body[a.source.rel]))
@@ -196,7 +198,8 @@ class ReadMemo:
 
     def __init__(self) -> None:
         self.checked: dict[Hashable, tuple[Any, list[Problem]]] = {}
-        self.html: dict[Document, Rendered] = {}
+        self.html: dict[tuple[bytes, str], Rendered] = {}
+        """Each body's HTML, by the digest of its text and the prefix of its ids."""
         self._used: set[Hashable] = set()
         self._finished: dict[str, tuple[tuple[object, ...], object]] = {}
         self._finished_now: dict[str, tuple[tuple[object, ...], object]] = {}
@@ -229,11 +232,20 @@ class ReadMemo:
         self._used.add(key)
         return self.checked[key]
 
-    def converted(self, documents: Sequence[Document], convert: ConvertFn) -> list[Rendered]:
-        missing = list(dict.fromkeys(d for d in documents if d not in self.html))
-        self.html.update(zip(missing, convert(missing), strict=True))
-        self.html = {document: self.html[document] for document in documents}
-        return [self.html[document] for document in documents]
+    def converted(self, markdown: Sequence[Markdown], convert: ConvertFn) -> list[Rendered]:
+        """Each body's HTML, converting only those not converted before; the texts are let
+        go (their drafts stay in the memo, and the HTML is found by the text's digest)."""
+        keys = [(body.digest, id_prefix) for body, id_prefix in markdown]
+        missing: dict[tuple[bytes, str], Document] = {}
+        for key, (body, id_prefix) in zip(keys, markdown, strict=True):
+            if key not in self.html and key not in missing:
+                assert body.text is not None, "a body's text is let go only once converted"
+                missing[key] = Document(body.text, id_prefix)
+        self.html.update(zip(missing, convert(list(missing.values())), strict=True))
+        self.html = {key: self.html[key] for key in keys}
+        for body, _ in markdown:
+            body.text = None
+        return [self.html[key] for key in keys]
 
     def forget_unused(self) -> None:
         self.checked = {key: self.checked[key] for key in self._used}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,17 @@ DatesAsText.yaml_implicit_resolvers = {
 }
 
 
+class Body:
+    """A file's Markdown. Its text is let go once converted: the HTML is kept instead,
+    found again by the digest of the text, so a big blog's text is not held twice."""
+
+    __slots__ = ("digest", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text: str | None = text
+        self.digest = blake2b(text.encode(), digest_size=16).digest()
+
+
 @dataclass(frozen=True)
 class Source:
     """One Markdown file: where it is, its front matter (with each key's line), its body."""
@@ -56,7 +68,7 @@ class Source:
     """As the user will look for it: content/posts/2024-02-12-the-umbrella.md."""
     front: Mapping[str, Any]
     key_lines: Mapping[str, int]
-    body: str
+    body: Body
 
     @property
     def stem(self) -> str:
@@ -94,7 +106,7 @@ def read_source(
     if front is None:
         return None
     rel = path.relative_to(content_dir).as_posix()
-    return Source(rel, display, front, key_lines(front_text), body)
+    return Source(rel, display, front, key_lines(front_text), Body(body))
 
 
 def read_text(path: Path, problems: Problems, data: bytes | None = None) -> str | None:
