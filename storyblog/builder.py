@@ -179,7 +179,7 @@ class Builder:
         self.output_files = stats.files
         for path in set(self.memory.own) - set(own):
             self.memory.forget(path)
-        self.memory.remember(own, rendered.reads)
+        self.memory.remember(own, rendered.reads, fingerprints, renderer.env)
         self.memory.objects = fingerprints.objects
 
         result = BuildResult(
@@ -237,7 +237,7 @@ class Builder:
         inputs, taken_ns, result = self.unsaved
         self.unsaved = None
         outputs = files_under(self.options.output)
-        self.memory.reads.compact()
+        self.memory.compact()
         self.memory.objects = {
             key: value for key, value in self.memory.objects.items() if key[0] not in UNKEPT
         }

@@ -31,7 +31,7 @@ from storyblog import __version__
 MAGIC = b"storyblog cache\n"
 HEADER = struct.Struct("<32sIQ")
 """The version (padded), the checksum (CRC-32) and the length of the pickled payload."""
-FORMAT = 4
+FORMAT = 5
 """The shape of what is saved: counted up whenever it changes within a version."""
 VERSION = f"{__version__} cache {FORMAT}".encode().ljust(32, b"\0")
 

@@ -83,7 +83,7 @@ class Renderer:
         self.env.filters["iso"] = lambda moment: moment.isoformat()
         self.env.filters["plural"] = plural
         self.env.globals["cached"] = self.cached
-        self.partials: dict[Hashable, tuple[Markup, dict[Access, Hashable]]] = {}
+        self.partials: dict[Hashable, tuple[Markup, set[Access]]] = {}
 
     def use(self, urls: Urls, globals_: Mapping[str, Any], fingerprints: Fingerprints) -> None:
         """This build's addresses, template globals and tracked objects."""
@@ -113,7 +113,7 @@ class Renderer:
         done = RenderedPages(PageReads(), 0, [])
         problems: dict[Problem, None] = {}
         for spec in specs:
-            self.env.reads = {}
+            self.env.reads = set()
             try:
                 html = self.render(spec).encode("utf-8")
                 done.staged += self.staging.put(output_file(spec.path), html)
@@ -144,7 +144,7 @@ class Renderer:
         assert fingerprints is not None
         key = (name, *((value_name, fingerprints.of(v)) for value_name, v in values.items()))
         if key not in self.partials:
-            page_reads, self.env.reads = self.env.reads, {}
+            page_reads, self.env.reads = self.env.reads, set()
             try:
                 html = Markup(self.env.get_template(name).render(values))
                 self.partials[key] = (html, self.env.reads)

@@ -1,18 +1,18 @@
 """Which pages an edit changes: each page's record of what its templates read.
 
 While a page renders, every attribute or item that its templates read from a
-story, an author, a page, the blog or the site is noted, with a fingerprint of
-the value read. The next build renders the page again only when its template
-set, its own values, or one of the noted values differ; otherwise the bytes
-already in the output are the bytes a clean build would write. The record is
-what the templates really read, not a guess of what they might: a theme that
-shows a new field is tracked like the default one.
+story, an author, a page, the blog or the site is noted; once the pages are
+written, each value read is fingerprinted. The next build renders the page again
+only when its template set, its own values, or one of the values it read differ:
+otherwise the bytes already in the output are the bytes a clean build would
+write. The record is what the templates really read, not a guess of what they
+might: a theme that shows a new field is tracked like the default one.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import fields, is_dataclass
 from datetime import datetime
 from functools import cache
@@ -51,6 +51,8 @@ class RenderMemory:
         self.own: dict[str, Hashable] = {}
         """Each page's template set, path and own values, fingerprinted."""
         self.reads = PageReads()
+        self.seen: list[Hashable] = []
+        """The fingerprint of each read, by its number, as its readers saw it."""
         self.objects: Mapping[Key, object] = {}
         """The tracked objects of the last build: frozen, so one that is still the very
         same object (the reader keeps unchanged stories) reads the same."""
@@ -59,71 +61,80 @@ class RenderMemory:
         """The pages that read something that has changed since they were rendered."""
         changed: set[int] = set()
         now, before = fingerprints.objects, self.objects
-        for number, (access, seen) in enumerate(self.reads.items()):
+        for number, access in enumerate(self.reads.numbers):
             key = access[0]
             if now.get(key, GONE) is before.get(key):
                 continue
-            if fingerprints.now(access, env) != seen:
+            if fingerprints.now(access, env) != self.seen[number]:
                 changed.add(number)
         if not changed:
             return set()
         pages = self.reads.pages.items()
         return {path for path, numbers in pages if not changed.isdisjoint(numbers)}
 
-    def remember(self, own: Mapping[str, Hashable], rendered: PageReads) -> None:
-        """What the pages just written read, with their own values."""
-        self.reads.merge(rendered)
+    def remember(
+        self,
+        own: Mapping[str, Hashable],
+        rendered: PageReads,
+        fingerprints: Fingerprints,
+        env: jinja2.Environment,
+    ) -> None:
+        """What the pages just written read, as they saw it (this build's values: each read
+        is fingerprinted here, once, rather than by every page and worker that made it)."""
+        numbers = self.reads.merge(rendered)
+        self.seen += [GONE] * (len(self.reads.numbers) - len(self.seen))
+        for access, number in zip(rendered.numbers, numbers, strict=True):
+            self.seen[number] = fingerprints.now(access, env)
         self.own.update((path, own[path]) for path in rendered.pages)
 
     def forget(self, path: str) -> None:
         self.own.pop(path, None)
         self.reads.pages.pop(path, None)
 
+    def compact(self) -> None:
+        kept = self.reads.compact()
+        if kept is not None:
+            self.seen = [self.seen[old] for old in kept]
+
 
 class PageReads:
-    """What pages read, each read numbered once with the fingerprint its readers saw, and
-    each page's reads an array of numbers: compact to send back from a worker, to hold
-    and to keep in the cache, quick to search."""
+    """What pages read: each read numbered once, and each page's reads an array of
+    numbers. Compact to send back from a worker, to hold and to keep, quick to search."""
 
     def __init__(self) -> None:
         self.numbers: dict[Access, int] = {}
-        self.values: list[Hashable] = []
         self.pages: dict[str, array[int]] = {}
 
-    def add(self, path: str, reads: Mapping[Access, Hashable]) -> None:
-        self.pages[path] = array("I", [self._number(a, value) for a, value in reads.items()])
+    def add(self, path: str, reads: Iterable[Access]) -> None:
+        self.pages[path] = array("I", map(self.number, reads))
 
-    def merge(self, other: PageReads) -> None:
-        """Other's pages, with what they read: a read's newer fingerprint replaces the
-        older (its readers that are not rendered again saw the same)."""
-        numbers = [self._number(access, value) for access, value in other.items()]
+    def merge(self, other: PageReads) -> list[int]:
+        """Other's pages, their reads numbered as here: the number here of each of other's
+        reads, in the order of other's numbers."""
+        numbers = [self.number(access) for access in other.numbers]
         for path, page_numbers in other.pages.items():
             self.pages[path] = array("I", map(numbers.__getitem__, page_numbers))
+        return numbers
 
-    def items(self) -> Iterator[tuple[Access, Hashable]]:
-        """Each read with its fingerprint, in the order of their numbers."""
-        return zip(self.numbers, self.values, strict=True)
-
-    def _number(self, access: Access, value: Hashable) -> int:
+    def number(self, access: Access) -> int:
         number = self.numbers.get(access)
         if number is None:
-            number = self.numbers[access] = len(self.values)
-            self.values.append(value)
-        else:
-            self.values[number] = value
+            number = self.numbers[access] = len(self.numbers)
         return number
 
-    def compact(self) -> None:
+    def compact(self) -> list[int] | None:
         """Drops the reads no page makes any more (of stories deleted or re-dated), once
-        they are as many as those still made: they would be checked every build."""
+        they are as many as those still made: they would be checked every build. The old
+        numbers of the reads kept, in their new order; None when none was dropped."""
         used = sorted(set().union(*self.pages.values()))
-        if len(used) * 2 >= len(self.values):
-            return
-        accesses, values = list(self.numbers), self.values
-        self.numbers, self.values = {}, []
-        renumber = {old: self._number(accesses[old], values[old]) for old in used}
+        if len(used) * 2 >= len(self.numbers):
+            return None
+        accesses = list(self.numbers)
+        self.numbers = {accesses[old]: new for new, old in enumerate(used)}
+        renumber = {old: new for new, old in enumerate(used)}
         self.pages = {path: array("I", map(renumber.__getitem__, numbers))
                       for path, numbers in self.pages.items()}  # fmt: skip
+        return used
 
 
 class Fingerprints:
@@ -196,14 +207,14 @@ class TrackingEnvironment(jinja2.Environment):
     from tracked objects."""
 
     fingerprints: Fingerprints | None = None
-    reads: dict[Access, Hashable] | None = None
+    reads: set[Access] | None = None
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         value = super().getattr(obj, attribute)
         if self.reads is not None and self.fingerprints is not None:
             key = self.fingerprints.keys.get(id(obj))
             if key is not None:
-                self.reads[(key, "attr", attribute)] = self.fingerprints.of(value)
+                self.reads.add((key, "attr", attribute))
         return value
 
     def getitem(self, obj: Any, argument: Any) -> Any:
@@ -211,7 +222,7 @@ class TrackingEnvironment(jinja2.Environment):
         if self.reads is not None and self.fingerprints is not None:
             key = self.fingerprints.keys.get(id(obj))
             if key is not None:
-                self.reads[(key, "item", argument)] = self.fingerprints.of(value)
+                self.reads.add((key, "item", argument))
         return value
 
 
