@@ -14,7 +14,7 @@ from pathlib import Path
 
 from storyblog import __version__
 from storyblog.archive import Blog
-from storyblog.cache import Cache, Manifest, Stat, files_under, settled, stat_all
+from storyblog.cache import Cache, Manifest, files_under, stat_all
 from storyblog.errors import BuildFailed, Problem, Problems, UsageError
 from storyblog.markup import convert_all
 from storyblog.models import Site
@@ -22,6 +22,7 @@ from storyblog.parallel import Progress
 from storyblog.plan import PageSpec, plan_pages
 from storyblog.reader import ReadMemo, read_site
 from storyblog.render import COMPILED, Renderer
+from storyblog.stats import Stat, settled
 from storyblog.tracking import Fingerprints, RenderMemory, folder_digest
 from storyblog.urls import Urls, output_file
 from storyblog.writer import MARKER, Staging, check_output, write_site
@@ -165,6 +166,7 @@ class Builder:
             problems.found += rendered.problems
             if problems.errors:
                 raise BuildFailed(problems.found)
+            seen = [fingerprints.now(read, renderer.env) for read in rendered.reads.numbers]
             pages = [output_file(spec.path) for spec in specs]
             stats = write_site(
                 staging, pages, rendered.staged, site.static_files, self.output_files
@@ -175,11 +177,11 @@ class Builder:
             self.memory, self.output_files = RenderMemory(), None  # trust none of it next time
             raise
         finally:
-            staging.discard()
+            staging.close()
         self.output_files = stats.files
         for path in set(self.memory.own) - set(own):
             self.memory.forget(path)
-        self.memory.remember(own, rendered.reads, fingerprints, renderer.env)
+        self.memory.remember(own, rendered.reads, seen)
         self.memory.objects = fingerprints.objects
 
         result = BuildResult(

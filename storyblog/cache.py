@@ -27,6 +27,7 @@ from types import MappingProxyType
 from typing import Any, BinaryIO
 
 from storyblog import __version__
+from storyblog.stats import Stat, stat_of
 
 MAGIC = b"storyblog cache\n"
 HEADER = struct.Struct("<32sIQ")
@@ -34,13 +35,6 @@ HEADER = struct.Struct("<32sIQ")
 FORMAT = 5
 """The shape of what is saved: counted up whenever it changes within a version."""
 VERSION = f"{__version__} cache {FORMAT}".encode().ljust(32, b"\0")
-
-Stat = tuple[int, int, int, int]
-"""A file's size, inode and modification and change times: what changes when it is saved."""
-
-RACY_NS = 2_000_000_000
-"""A file saved within this long of the manifest may have changed again without a new
-mtime (the clock's grain is coarser than a quick second save): not trusted as unchanged."""
 
 
 def read_only(mapping: dict[str, Any]) -> MappingProxyType[str, Any]:
@@ -113,16 +107,18 @@ def _load(path: Path) -> Any | None:
             if not start.startswith(MAGIC) or len(start) < len(MAGIC) + HEADER.size:
                 return None
             version, checksum, length = HEADER.unpack_from(start, len(MAGIC))
+            if version != VERSION:
+                return None
             summed = _Summed(None)
             while block := file.read(1 << 20):
                 summed.add(block)
-            if version != VERSION or (summed.checksum, summed.length) != (checksum, length):
+            if (summed.checksum, summed.length) != (checksum, length):
                 return None
             file.seek(len(start))
             return pickle.load(file)
     except OSError:
         return None
-    except Exception:  # a checksum that matches by chance
+    except Exception:  # classes changed without a new FORMAT; a checksum matching by chance
         return None
 
 
@@ -173,13 +169,3 @@ def _walk(folder: str) -> Iterator[os.DirEntry[str]]:
                     yield from _walk(entry.path)
     except FileNotFoundError:
         return
-
-
-def stat_of(info: os.stat_result) -> Stat:
-    return (info.st_size, info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
-
-
-def settled(stat: Stat, taken_ns: int) -> bool:
-    """The file had not changed so close to taken_ns, when its stat was taken, that another
-    save just after could leave the same times."""
-    return stat[3] < taken_ns - RACY_NS

@@ -12,6 +12,7 @@ import copy
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -186,10 +187,11 @@ _converter: Converter | None = None
 def convert_all(documents: Sequence[Document], progress: Progress = None) -> list[Rendered]:
     """Converts documents in order, over the machine's cores when there are many."""
     converted: list[Rendered] = []
-    for chunk in spread(convert_here, documents, smallest=MARKDOWN_IN_PARALLEL_FROM):
-        converted += chunk
-        if progress:
-            progress("stories converted", len(converted), len(documents))
+    with closing(spread(convert_here, documents, smallest=MARKDOWN_IN_PARALLEL_FROM)) as chunks:
+        for chunk in chunks:
+            converted += chunk
+            if progress:
+                progress("stories converted", len(converted), len(documents))
     return converted
 
 

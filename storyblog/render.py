@@ -12,7 +12,9 @@ import pydoc
 import re
 import traceback
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, fields, is_dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +70,6 @@ class Renderer:
     def __init__(self, templates_dir: Path) -> None:
         self.templates_dir = templates_dir
         self.urls = Urls("http://localhost/")
-        self.staging: Staging | None = None
         self.env = TrackingEnvironment(
             loader=jinja2.FileSystemLoader(templates_dir),
             autoescape=jinja2.select_autoescape(["html", "xml"]),
@@ -99,24 +100,24 @@ class Renderer:
     ) -> RenderedPages:
         """Every page, staged where it changed, over the machine's cores when there are many."""
         done = RenderedPages(PageReads(), 0, [])
-        self.staging = staging
-        for part in spread(self.render_here, specs, smallest=PAGES_IN_PARALLEL_FROM):
-            done.reads.merge(part.reads)
-            done.staged += part.staged
-            done.problems += [p for p in part.problems if p not in done.problems]
-            if progress:
-                progress("pages rendered", len(done.reads.pages), len(specs))
+        work = partial(self.render_here, staging=staging)
+        with closing(spread(work, specs, smallest=PAGES_IN_PARALLEL_FROM)) as parts:
+            for part in parts:  # (closed on any error: no worker outlives the staging)
+                done.reads.merge(part.reads)
+                done.staged += part.staged
+                done.problems += [p for p in part.problems if p not in done.problems]
+                if progress:
+                    progress("pages rendered", len(done.reads.pages), len(specs))
         return done
 
-    def render_here(self, specs: Sequence[PageSpec]) -> RenderedPages:
-        assert self.staging is not None
+    def render_here(self, specs: Sequence[PageSpec], staging: Staging) -> RenderedPages:
         done = RenderedPages(PageReads(), 0, [])
         problems: dict[Problem, None] = {}
         for spec in specs:
             self.env.reads = set()
             try:
                 html = self.render(spec).encode("utf-8")
-                done.staged += self.staging.put(output_file(spec.path), html)
+                done.staged += staging.put(output_file(spec.path), html)
             except Exception as error:
                 problem = self.problem(error, spec)
                 if problem is None:
@@ -138,8 +139,9 @@ class Renderer:
 
     def cached(self, name: str, **values: Any) -> Markup:
         """`{{ cached("_sidebar.html", calendar=calendar) }}`: the template rendered with only
-        the globals and these values, once per build for each set of values, like Hugo's
-        partialCached. What it read counts as read by every page that shows it."""
+        the globals and these values, once for each set of values (in each process that
+        renders pages), like Hugo's partialCached. What it read counts as read by every
+        page that shows it."""
         fingerprints = self.env.fingerprints
         assert fingerprints is not None
         key = (name, *((value_name, fingerprints.of(v)) for value_name, v in values.items()))

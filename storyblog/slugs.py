@@ -19,7 +19,7 @@ SYLLABLES_FROM = "\u2e7f"
 @lru_cache(maxsize=8192)
 def slugify(text: str) -> str:
     """'Maya’s Café & Bar' → 'mayas-cafe-and-bar'; 'Привет, мир' → 'privet-mir';
-    '日本語の話' → 'ri-ben-yu-no-hua'. (Kept for the tags and headings that come again.)"""
+    '日本語の話' → 'ri-ben-yu-no-hua'. Memoized: tags and headings repeat."""
     if not text.isascii():
         if max(text) > SYLLABLES_FROM:
             text = "".join(f" {char} " if _is_syllable(char) else char for char in text)

@@ -12,7 +12,7 @@ might: a theme that shows a new field is tracked like the default one.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import datetime
 from functools import cache
@@ -73,18 +73,15 @@ class RenderMemory:
         return {path for path, numbers in pages if not changed.isdisjoint(numbers)}
 
     def remember(
-        self,
-        own: Mapping[str, Hashable],
-        rendered: PageReads,
-        fingerprints: Fingerprints,
-        env: jinja2.Environment,
+        self, own: Mapping[str, Hashable], rendered: PageReads, seen: Sequence[Hashable]
     ) -> None:
-        """What the pages just written read, as they saw it (this build's values: each read
-        is fingerprinted here, once, rather than by every page and worker that made it)."""
+        """What the pages just written read, and `seen`, the fingerprint of each of those
+        reads (by its number in `rendered`): this build's values, fingerprinted once for
+        all the pages and workers that read them."""
         numbers = self.reads.merge(rendered)
         self.seen += [GONE] * (len(self.reads.numbers) - len(self.seen))
-        for access, number in zip(rendered.numbers, numbers, strict=True):
-            self.seen[number] = fingerprints.now(access, env)
+        for number, fingerprint in zip(numbers, seen, strict=True):
+            self.seen[number] = fingerprint
         self.own.update((path, own[path]) for path in rendered.pages)
 
     def forget(self, path: str) -> None:
@@ -203,7 +200,7 @@ class Fingerprints:
 
 
 class TrackingEnvironment(jinja2.Environment):
-    """A Jinja environment that notes, while `reads` is a dict, what templates read
+    """A Jinja environment that notes, while `reads` is a set, what templates read
     from tracked objects."""
 
     fingerprints: Fingerprints | None = None

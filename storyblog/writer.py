@@ -40,8 +40,10 @@ def check_output(output_dir: Path) -> None:
         return
     if not output_dir.is_dir():
         raise UsageError(f"the output {output_dir} is a file, not a folder")
-    if (output_dir / MARKER).is_file() or not any(output_dir.iterdir()):
-        return
+    if (output_dir / MARKER).is_file() or not any(
+        path.name != STAGING for path in output_dir.iterdir()
+    ):
+        return  # storyblog's own, or new: empty, or holding only a stopped build's staging
     names = sorted(path.name for path in output_dir.iterdir())
     shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
     raise UsageError(
@@ -79,11 +81,12 @@ class Staging:
         staged = self.folder / relative
         staged.parent.mkdir(parents=True, exist_ok=True)
         staged.write_bytes(data)
+        staged.chmod(0o644)  # readable by the web server, whatever the umask
         return True
 
-    def discard(self) -> None:
-        """Throws away what is staged, and the output folder if this build made it for
-        nothing."""
+    def close(self) -> None:
+        """Removes the staging folder and what is left in it (all of it, if the build
+        failed), and the output folder if this build made it for nothing."""
         shutil.rmtree(self.folder, ignore_errors=True)
         made_for_nothing = not self.output_existed and self.output_dir.is_dir()
         if made_for_nothing and not any(self.output_dir.iterdir()):
@@ -103,18 +106,19 @@ def write_site(
     output_dir = staging.output_dir
     output_dir.mkdir(parents=True, exist_ok=True)
     static = {f.target: f.source for f in static_files}
+    written = staged_pages + sum(staging.put(target, source.read_bytes())
+                                 for target, source in static.items())  # fmt: skip
     keep = {MARKER, *pages, *static}
     # Stale files go first: one may stand where this build needs a folder.
     if present is None:
         removed = _remove_all_but(output_dir, keep)
     else:
         removed = _remove(output_dir, present - keep)
-    staging.put(MARKER, MARKER_TEXT.encode())
-    written = staged_pages + sum(staging.put(target, source.read_bytes())
-                                 for target, source in static.items())  # fmt: skip
+    marker = output_dir / MARKER
+    if not _holds(marker, MARKER_TEXT.encode()):
+        marker.write_text(MARKER_TEXT)  # before the pages: a stopped build's are still ours
     if staging.folder.is_dir():
         _move_into_place(staging.folder, output_dir)
-    staging.discard()
     return WriteStats(written, len(pages) + len(static) - written, removed, keep)
 
 
@@ -138,7 +142,8 @@ def _move_into_place(staged: Path, target: Path) -> None:
 
 
 def _remove(output_dir: Path, stale: set[str]) -> int:
-    """Deletes these files, then the folders they leave empty."""
+    """Deletes these files, then the folders they leave empty (never what is staged)."""
+    stale = {relative for relative in stale if relative.split("/")[0] != STAGING}
     for relative in stale:
         safe_join(output_dir, relative).unlink(missing_ok=True)
     folders = {parent for relative in stale for parent in PurePosixPath(relative).parents}

@@ -22,6 +22,7 @@ from test_incremental import RandomBlog, tree
 
 import storyblog.cache
 import storyblog.parallel
+import storyblog.stats
 from storyblog import markup, render
 from storyblog.builder import Builder, BuildOptions, BuildResult
 from storyblog.errors import BuildFailed
@@ -70,7 +71,7 @@ def test_cold_then_warm_with_nothing_changed_writes_nothing(
     assert cold.written == cold.pages + len(list((blog.content / "static").rglob("*.*"))) + 1
     assert tree(blog.root / "site") == blog.clean()
     before = mtimes(blog.root / "site")
-    monkeypatch.setattr(storyblog.cache, "RACY_NS", 50_000_000)
+    monkeypatch.setattr(storyblog.stats, "RACY_NS", 50_000_000)
     time.sleep(0.1)
     warm = blog.build()
     assert (warm.written, warm.rendered, warm.pages) == (0, 0, cold.pages)
@@ -78,7 +79,7 @@ def test_cold_then_warm_with_nothing_changed_writes_nothing(
 
 
 def test_other_options_are_a_change(blog: Blog, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(storyblog.cache, "RACY_NS", 50_000_000)
+    monkeypatch.setattr(storyblog.stats, "RACY_NS", 50_000_000)
     blog.build()
     time.sleep(0.1)
     blog.options = replace(blog.options, base_url="https://other.test/")
@@ -100,7 +101,7 @@ def test_an_edit_that_keeps_size_and_mtime_is_seen(
     blog: Blog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The manifest compares change times too, which no editor can set back."""
-    monkeypatch.setattr(storyblog.cache, "RACY_NS", 50_000_000)
+    monkeypatch.setattr(storyblog.stats, "RACY_NS", 50_000_000)
     blog.build()
     time.sleep(0.1)
     story = blog.story()
@@ -115,7 +116,7 @@ def test_an_edit_that_keeps_size_and_mtime_is_seen(
 def test_only_the_files_saved_since_they_were_read_are_read_again(
     blog: Blog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(storyblog.cache, "RACY_NS", 50_000_000)
+    monkeypatch.setattr(storyblog.stats, "RACY_NS", 50_000_000)
     blog.build()
     time.sleep(0.1)
     blog.build()  # now every file is old enough to be trusted by its stat
@@ -127,6 +128,23 @@ def test_only_the_files_saved_since_they_were_read_are_read_again(
     blog.build()
     assert [path for path in read if path.suffix == ".md"] == [story]
     assert tree(blog.root / "site") == blog.clean()
+
+
+def test_what_a_stopped_build_left_staged_is_never_taken_for_the_output(blog: Blog) -> None:
+    blog.build()
+    settings = blog.content / "site.yml"
+    settings.write_text(settings.read_text().replace("title: ", "title: Edited ", 1))
+    site = blog.root / "site"
+    leftover = site / ".storyblog-staging" / "index.html"  # as a killed build leaves it
+    leftover.parent.mkdir()
+    leftover.write_text("half a build")
+    blog.build()
+    assert tree(site) == blog.clean()
+    shutil.rmtree(site)
+    leftover.parent.mkdir(parents=True)  # a first build, stopped before anything moved in
+    leftover.write_text("half a build")
+    blog.build()
+    assert tree(site) == blog.clean()
 
 
 def test_an_output_file_changed_by_hand_is_rendered_again(blog: Blog) -> None:

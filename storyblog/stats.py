@@ -1,0 +1,23 @@
+"""A file's stat, and when it can be trusted to show that the file has not changed."""
+
+from __future__ import annotations
+
+import os
+
+Stat = tuple[int, int, int, int]
+"""A file's size, inode and modification and change times: what changes when it is saved."""
+
+RACY_NS = 2_000_000_000
+"""A file saved within this long before its stat was taken (for the cache's manifest, or
+by the reader) may change again without new times (the clock's grain is coarser than a
+quick second save): such a stat is not trusted to show that the file is unchanged."""
+
+
+def stat_of(info: os.stat_result) -> Stat:
+    return (info.st_size, info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def settled(stat: Stat, taken_ns: int) -> bool:
+    """The file had not changed so close to taken_ns, when its stat was taken, that another
+    save just after could leave the same times."""
+    return stat[3] < taken_ns - RACY_NS
