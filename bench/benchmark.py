@@ -207,9 +207,9 @@ def sample_memory(process: subprocess.Popen[bytes], peak: list[int]) -> None:
 
 def family(pid: int) -> list[int]:
     """The process and its descendants, also those forked by another of its threads."""
-    children = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        with contextlib.suppress(OSError):
+    children: list[str] = []
+    with contextlib.suppress(OSError):  # the process may end while it is looked at
+        for task in Path(f"/proc/{pid}/task").iterdir():
             children += (task / "children").read_text().split()
     return [pid] + [member for child in children for member in family(int(child))]
 
