@@ -40,8 +40,8 @@ def check_output(output_dir: Path) -> None:
         return
     if not output_dir.is_dir():
         raise UsageError(f"the output {output_dir} is a file, not a folder")
-    if (output_dir / MARKER).is_file() or not any(
-        path.name != STAGING for path in output_dir.iterdir()
+    if (output_dir / MARKER).is_file() or all(
+        _is_staged(path.name) for path in output_dir.iterdir()
     ):
         return  # storyblog's own, or new: empty, or holding only a stopped build's staging
     names = sorted(path.name for path in output_dir.iterdir())
@@ -141,9 +141,13 @@ def _move_into_place(staged: Path, target: Path) -> None:
                 os.replace(entry.path, destination)
 
 
+def _is_staged(relative: str) -> bool:
+    return relative.split("/")[0] == STAGING
+
+
 def _remove(output_dir: Path, stale: set[str]) -> int:
     """Deletes these files, then the folders they leave empty (never what is staged)."""
-    stale = {relative for relative in stale if relative.split("/")[0] != STAGING}
+    stale = {relative for relative in stale if not _is_staged(relative)}
     for relative in stale:
         safe_join(output_dir, relative).unlink(missing_ok=True)
     folders = {parent for relative in stale for parent in PurePosixPath(relative).parents}
@@ -155,12 +159,14 @@ def _remove(output_dir: Path, stale: set[str]) -> int:
 
 
 def _remove_all_but(output_dir: Path, keep: set[str]) -> int:
-    """Deletes files the build did not make, then folders left empty."""
+    """Deletes files the build did not make, then folders left empty. The staging folder
+    is not looked through: on a first build it holds every page."""
     removed = 0
-    for path in sorted(output_dir.rglob("*"), reverse=True):
+    tops = [path for path in output_dir.iterdir() if not _is_staged(path.name)]
+    inside = (path for top in tops if top.is_dir() and not top.is_symlink()
+              for path in top.rglob("*"))  # fmt: skip
+    for path in sorted([*tops, *inside], reverse=True):
         relative = path.relative_to(output_dir).as_posix()
-        if relative.split("/")[0] == STAGING:
-            continue
         if path.is_dir() and not path.is_symlink():
             if not any(path.iterdir()):
                 path.rmdir()
