@@ -19,7 +19,7 @@ from storyblog.errors import BuildFailed, Problem, Problems, UsageError
 from storyblog.markup import convert_all
 from storyblog.models import Site
 from storyblog.parallel import Progress
-from storyblog.plan import PageSpec, plan_pages
+from storyblog.plan import plan_pages
 from storyblog.reader import ReadMemo, read_site
 from storyblog.render import COMPILED, Renderer
 from storyblog.stats import Stat, settled
@@ -143,7 +143,8 @@ class Builder:
         urls = Urls(site.config.base_url)
         blog = Blog(site)
         specs = plan_pages(blog, urls)
-        check_static_paths(site, specs, problems)
+        pages = [output_file(spec.path) for spec in specs]
+        check_static_paths(site, pages, problems)
 
         # Render the pages whose reads changed, staged aside; write only if all of them rendered.
         renderer = self._renderer()
@@ -167,7 +168,6 @@ class Builder:
             if problems.errors:
                 raise BuildFailed(problems.found)
             seen = [fingerprints.now(read, renderer.env) for read in rendered.reads.numbers]
-            pages = [output_file(spec.path) for spec in specs]
             stats = write_site(
                 staging, pages, rendered.staged, site.static_files, self.output_files
             )
@@ -272,10 +272,11 @@ def check_folders(options: BuildOptions) -> None:
     check_output(options.output)
 
 
-def check_static_paths(site: Site, specs: list[PageSpec], problems: Problems) -> None:
-    """A static file may not take the place of a page, nor of a folder that holds pages
-    (content/static/index.html, content/static/authors), nor need a page to be a folder."""
-    page_files = {output_file(spec.path) for spec in specs}
+def check_static_paths(site: Site, pages: list[str], problems: Problems) -> None:
+    """A static file may not take the place of a page's file, nor of a folder that holds
+    pages (content/static/index.html, content/static/authors), nor need a page to be a
+    folder."""
+    page_files = set(pages)
     page_folders = {file[:end] for file in page_files for end in slash_positions(file)}
     for static in site.static_files:
         in_a_page = any(static.target[:end] in page_files for end in slash_positions(static.target))

@@ -89,7 +89,7 @@ def _save(path: Path, value: object) -> None:
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(MAGIC + bytes(HEADER.size))
-            payload = _Summed(file)
+            payload = _ChecksumWriter(file)
             pickle.dump(value, payload, protocol=pickle.HIGHEST_PROTOCOL)
             file.seek(len(MAGIC))
             file.write(HEADER.pack(VERSION, payload.checksum, payload.length))
@@ -109,10 +109,10 @@ def _load(path: Path) -> Any | None:
             version, checksum, length = HEADER.unpack_from(start, len(MAGIC))
             if version != VERSION:
                 return None
-            summed = _Summed(None)
+            summed, read = 0, 0
             while block := file.read(1 << 20):
-                summed.add(block)
-            if (summed.checksum, summed.length) != (checksum, length):
+                summed, read = zlib.crc32(block, summed), read + len(block)
+            if (summed, read) != (checksum, length):
                 return None
             file.seek(len(start))
             return pickle.load(file)
@@ -122,21 +122,17 @@ def _load(path: Path) -> Any | None:
         return None
 
 
-class _Summed:
-    """The CRC-32 and length of what passes through, on its way to a file (if any)."""
+class _ChecksumWriter:
+    """Writes to the file, keeping the CRC-32 and length of what it wrote."""
 
-    def __init__(self, file: BinaryIO | None) -> None:
+    def __init__(self, file: BinaryIO) -> None:
         self.file = file
         self.checksum = 0
         self.length = 0
 
-    def add(self, data: bytes) -> None:
+    def write(self, data: bytes) -> int:
         self.checksum = zlib.crc32(data, self.checksum)
         self.length += len(data)
-
-    def write(self, data: bytes) -> int:
-        self.add(data)
-        assert self.file is not None
         return self.file.write(data)
 
 
