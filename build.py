@@ -5,4 +5,4 @@ import sys
 from storyblog.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(hard_exit=True))

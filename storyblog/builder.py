@@ -7,6 +7,7 @@ leaves the last good output exactly as it was.
 from __future__ import annotations
 
 import gc
+import os
 import time
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -22,10 +23,10 @@ from storyblog.parallel import Progress
 from storyblog.plan import plan_pages
 from storyblog.reader import ReadMemo, read_site
 from storyblog.render import COMPILED, Renderer
-from storyblog.stats import Stat, settled
+from storyblog.stats import Stat, settled, stat_of
 from storyblog.tracking import Fingerprints, RenderMemory, folder_digest
 from storyblog.urls import Urls, output_file
-from storyblog.writer import MARKER, Staging, check_output, write_site
+from storyblog.writer import MARKER, Staging, WriteStats, check_output, write_site
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,9 @@ class Builder:
         self.renderer: Renderer | None = None
         self.templates_digest = b""
         self.memory = RenderMemory()
-        self.output_files: set[str] | None = None
-        """What the last build left in the output, so that the next need not look."""
+        self.outputs: dict[str, Stat] | None = None
+        """Each file the last build left in the output, with its stat: the next build need
+        not look through the folder, nor the cache's manifest."""
         self.cache = (
             None if options.cache is None else Cache(options.cache, options.content, options.output)
         )
@@ -125,7 +127,7 @@ class Builder:
                 return replace(unchanged, seconds=time.perf_counter() - started)
             self._load_cache(outputs)
         if not (options.output / MARKER).is_file():  # a new output folder, or one deleted
-            self.memory, self.output_files = RenderMemory(), None
+            self.memory, self.outputs = RenderMemory(), None
         problems = Problems()
 
         # Gather: the whole model, checked, before anything is rendered.
@@ -168,17 +170,16 @@ class Builder:
             if problems.errors:
                 raise BuildFailed(problems.found)
             seen = [fingerprints.now(read, renderer.env) for read in rendered.reads.numbers]
-            stats = write_site(
-                staging, pages, rendered.staged, site.static_files, self.output_files
-            )
+            present = None if self.outputs is None else self.outputs.keys()
+            stats = write_site(staging, pages, rendered.staged, site.static_files, present)
         except BuildFailed:
             raise  # the output is as it was
         except BaseException:
-            self.memory, self.output_files = RenderMemory(), None  # trust none of it next time
+            self.memory, self.outputs = RenderMemory(), None  # trust none of it next time
             raise
         finally:
             staging.close()
-        self.output_files = stats.files
+        self.outputs = self._outputs_now(stats)
         for path in set(self.memory.own) - set(own):
             self.memory.forget(path)
         self.memory.remember(own, rendered.reads, seen)
@@ -189,7 +190,7 @@ class Builder:
             stories=len(site.stories),
             pages=len(specs),
             rendered=len(rendered.reads.pages),
-            written=stats.written,
+            written=len(stats.written),
             unchanged=stats.unchanged,
             removed=stats.removed,
             seconds=time.perf_counter() - started,
@@ -230,7 +231,7 @@ class Builder:
             file = output_file(path)
             if now.get(file) != state.outputs.get(file):
                 self.memory.forget(path)
-        self.output_files = set(now)
+        self.outputs = now
 
     def save_cache(self) -> None:
         """Keeps the last successful build's memory for the next build, in any process."""
@@ -238,7 +239,7 @@ class Builder:
             return
         inputs, taken_ns, result = self.unsaved
         self.unsaved = None
-        outputs = files_under(self.options.output)
+        outputs = self.outputs if self.outputs is not None else files_under(self.options.output)
         self.memory.compact()
         self.memory.objects = {
             key: value for key, value in self.memory.objects.items() if key[0] not in UNKEPT
@@ -248,6 +249,16 @@ class Builder:
             options, self.read_memo, self.memory, self.templates_digest, COMPILED.compiled, outputs
         )
         self.cache.save(state, Manifest(options, taken_ns, inputs, outputs, result))
+
+    def _outputs_now(self, stats: WriteStats) -> dict[str, Stat]:
+        """The output's files and their stats after a write: only the files it wrote (the
+        marker, which it may have), or whose stat is not known, are looked at."""
+        known, written = self.outputs or {}, {*stats.written, MARKER}
+        return {
+            file: known[file] if file in known and file not in written
+            else stat_of(os.stat(self.options.output / file))
+            for file in stats.files
+        }  # fmt: skip
 
     def _renderer(self) -> Renderer:
         """The compiled templates, compiled again when any template file changed."""

@@ -58,8 +58,8 @@ class RenderedPages:
 
     reads: PageReads
     """What each page's templates read."""
-    staged: int
-    """How many pages changed."""
+    staged: list[str]
+    """The files of the pages that changed."""
     problems: list[Problem]
     """Template mistakes, each reported once."""
 
@@ -99,7 +99,7 @@ class Renderer:
         self, specs: Sequence[PageSpec], staging: Staging, progress: Progress = None
     ) -> RenderedPages:
         """Every page, staged where it changed, over the machine's cores when there are many."""
-        done = RenderedPages(PageReads(), 0, [])
+        done = RenderedPages(PageReads(), [], [])
         work = partial(self.render_here, staging=staging)
         with closing(spread(work, specs, smallest=PAGES_IN_PARALLEL_FROM)) as parts:
             for part in parts:  # (closed on any error: no worker outlives the staging)
@@ -111,13 +111,14 @@ class Renderer:
         return done
 
     def render_here(self, specs: Sequence[PageSpec], staging: Staging) -> RenderedPages:
-        done = RenderedPages(PageReads(), 0, [])
+        done = RenderedPages(PageReads(), [], [])
         problems: dict[Problem, None] = {}
         for spec in specs:
             self.env.reads = set()
             try:
                 html = self.render(spec).encode("utf-8")
-                done.staged += staging.put(output_file(spec.path), html)
+                if staging.put(file := output_file(spec.path), html):
+                    done.staged.append(file)
             except Exception as error:
                 problem = self.problem(error, spec)
                 if problem is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Set
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -27,7 +27,8 @@ MARKER_TEXT = (
 
 @dataclass(frozen=True)
 class WriteStats:
-    written: int
+    written: list[str]
+    """The files written, relative to the output."""
     unchanged: int
     removed: int
     files: set[str]
@@ -96,9 +97,9 @@ class Staging:
 def write_site(
     staging: Staging,
     pages: Collection[str],
-    staged_pages: int,
+    staged_pages: list[str],
     static_files: Iterable[StaticFile],
-    present: set[str] | None = None,
+    present: Set[str] | None = None,
 ) -> WriteStats:
     """Makes the output hold exactly these pages, of which `staged_pages` changed and are
     staged, and these static files. `present`, the files the last write left, saves
@@ -106,8 +107,8 @@ def write_site(
     output_dir = staging.output_dir
     output_dir.mkdir(parents=True, exist_ok=True)
     static = {f.target: f.source for f in static_files}
-    written = staged_pages + sum(staging.put(target, source.read_bytes())
-                                 for target, source in static.items())  # fmt: skip
+    written = staged_pages + [target for target, source in static.items()
+                              if staging.put(target, source.read_bytes())]  # fmt: skip
     keep = {MARKER, *pages, *static}
     # Stale files go first: one may stand where this build needs a folder.
     if present is None:
@@ -119,7 +120,7 @@ def write_site(
         marker.write_text(MARKER_TEXT)  # before the pages: a stopped build's are still ours
     if staging.folder.is_dir():
         _move_into_place(staging.folder, output_dir)
-    return WriteStats(written, len(pages) + len(static) - written, removed, keep)
+    return WriteStats(written, len(pages) + len(static) - len(written), removed, keep)
 
 
 def _holds(target: Path, data: bytes) -> bool:
@@ -145,7 +146,7 @@ def _is_staged(relative: str) -> bool:
     return relative.split("/")[0] == STAGING
 
 
-def _remove(output_dir: Path, stale: set[str]) -> int:
+def _remove(output_dir: Path, stale: Set[str]) -> int:
     """Deletes these files, then the folders they leave empty (never what is staged)."""
     stale = {relative for relative in stale if not _is_staged(relative)}
     for relative in stale:

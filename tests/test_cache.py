@@ -97,6 +97,21 @@ def test_an_edit_renders_what_it_changes_and_matches_a_clean_build(blog: Blog) -
     assert tree(blog.root / "site") == blog.clean()
 
 
+def test_the_manifest_holds_the_output_as_each_build_left_it(blog: Blog) -> None:
+    """Its stats are patched from what the build wrote and removed, not looked up again:
+    were one wrong, the next build with nothing changed would do the whole work again."""
+    cache = storyblog.cache.Cache(blog.cache, blog.content, blog.root / "site")
+    blog.build()
+    edited, deleted = sorted((blog.content / "posts").glob("*.md"))[:2]
+    edited.write_text(edited.read_text().replace("title: ", "title: Edited ", 1))
+    deleted.unlink()
+    result = blog.build()
+    assert result.written > 1 and result.removed >= 1
+    manifest = cache.load_manifest()
+    assert manifest is not None
+    assert manifest.outputs == storyblog.cache.files_under(blog.root / "site")
+
+
 def test_an_edit_that_keeps_size_and_mtime_is_seen(
     blog: Blog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
