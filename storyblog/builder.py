@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -19,7 +20,7 @@ from storyblog.cache import Cache, Manifest, files_under, stat_all
 from storyblog.errors import BuildFailed, Problem, Problems, UsageError
 from storyblog.markup import convert_all
 from storyblog.models import Site
-from storyblog.parallel import Progress
+from storyblog.parallel import Progress, begun
 from storyblog.plan import plan_pages
 from storyblog.reader import ReadMemo, read_site
 from storyblog.render import COMPILED, Renderer
@@ -122,7 +123,8 @@ class Builder:
         taken_ns = time.time_ns()
         inputs = stat_all(options.content, options.templates) if self.cache else {}
         if self.cache and not self.cache_loaded:
-            outputs = files_under(options.output)
+            # The output is looked through by another process while this one loads the cache.
+            outputs = begun(partial(files_under, options.output))
             if unchanged := self._unchanged_since_cached(inputs, outputs):
                 return replace(unchanged, seconds=time.perf_counter() - started)
             self._load_cache(outputs)
@@ -202,7 +204,7 @@ class Builder:
         return result
 
     def _unchanged_since_cached(
-        self, inputs: dict[str, Stat], outputs: dict[str, Stat]
+        self, inputs: dict[str, Stat], outputs: Callable[[], dict[str, Stat]]
     ) -> BuildResult | None:
         """The last build's result, when neither its inputs nor its output have changed since
         (nor could have, unseen): this build would render and write nothing."""
@@ -211,17 +213,18 @@ class Builder:
             return None
         if not all(settled(stat, manifest.taken_ns) for stat in manifest.inputs.values()):
             return None
-        if outputs != manifest.outputs:
+        if outputs() != manifest.outputs:
             return None
         last: BuildResult = manifest.result
         return replace(last, rendered=0, written=0, unchanged=last.written + last.unchanged,
                        removed=0)  # fmt: skip
 
-    def _load_cache(self, now: dict[str, Stat]) -> None:
-        """The last build's memory, for the pages whose files are `now` as it wrote them."""
+    def _load_cache(self, outputs: Callable[[], dict[str, Stat]]) -> None:
+        """The last build's memory, for the pages whose files are still as it wrote them."""
         assert self.cache is not None
         self.cache_loaded = True
         state = self.cache.load_state()
+        now = outputs()
         if not isinstance(state, CachedState) or state.options != self.options:
             return
         self.read_memo, self.memory = state.read_memo, state.memory

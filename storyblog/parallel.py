@@ -19,7 +19,9 @@ import gc
 import os
 import threading
 from collections.abc import Callable, Generator, Sequence
+from functools import cache
 from multiprocessing import get_context
+from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -56,6 +58,36 @@ def spread(
             yield from pool.imap(_run, bounds)
     finally:
         _work = None
+
+
+def begun(work: Callable[[], R]) -> Callable[[], R]:
+    """work() begun in a forked process, to run while this one does something else (both
+    wait on the disk, or one does), when no other thread could be holding a lock; else
+    run here. Returns the function that waits for its result."""
+    if cores() < 2 or threading.active_count() > 1:
+        result = work()
+        return lambda: result
+    receiving, sending = get_context("fork").Pipe(duplex=False)
+    process = get_context("fork").Process(target=_send, args=(work, sending), daemon=True)
+    process.start()
+    sending.close()
+
+    @cache
+    def wait() -> R:
+        try:
+            result: R = receiving.recv()
+        except EOFError:  # the process died without an answer: its error shows here
+            result = work()
+        finally:
+            receiving.close()
+            process.join()
+        return result
+
+    return wait
+
+
+def _send(work: Callable[[], Any], sending: Connection) -> None:
+    sending.send(work())
 
 
 def _start_worker() -> None:

@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from functools import cache, partial
 from hashlib import blake2b
-from operator import attrgetter
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -384,12 +383,8 @@ class Reader:
 
     def markdown_files(self, folder: str, recursive: bool = False) -> list[Path]:
         """The Markdown files of a folder; anything else there gets a warning, not silence."""
-        root = self.content_dir / folder
         found = []
-        # Sorted by parts, as paths sort, but quicker: tuples compare in C.
-        found_paths = root.rglob("*") if recursive else root.glob("*")
-        for path in sorted(found_paths, key=attrgetter("parts")):
-            is_dir = path.is_dir()
+        for path, is_dir in entries(self.content_dir / folder, recursive):
             if is_dir and not os.access(path, os.R_OK | os.X_OK):
                 self.problems.error(
                     path.as_posix(), 1, "storyblog may not read this folder: allow reading it"
@@ -471,6 +466,24 @@ class Reader:
                         f"the tags '{tag}' and '{other}' (in {where.display}) would share "
                         f"the address /tags/{slug}/: spell one of them in other words",
                     )  # fmt: skip
+
+
+def entries(folder: Path, recursive: bool) -> list[tuple[Path, bool]]:
+    """What the folder holds (and its sub-folders hold, if recursive), as paths sort, and
+    whether each is a folder: as sorted(folder.rglob("*")) gives it, without looking
+    at each file's stat (a quarter of reading a big blog that has not changed)."""
+    try:
+        with os.scandir(folder) as found:
+            named = sorted((entry.name, entry.is_dir(), entry.is_symlink()) for entry in found)
+    except OSError:  # not there, or not readable: reported by the caller
+        return []
+    listed = []
+    for name, is_dir, is_link in named:
+        path = folder / name
+        listed.append((path, is_dir))
+        if is_dir and recursive and not is_link:
+            listed += entries(path, recursive)
+    return listed
 
 
 def is_hidden_or_backup(name: str) -> bool:

@@ -156,8 +156,8 @@ class Fingerprints:
     def of(self, value: object) -> Hashable:
         """The value itself for short text and numbers, the key for a tracked object (its own
         reads are noted one by one), a tuple of the parts' fingerprints for anything else."""
-        short = not isinstance(value, str) or len(value) < LONG_TEXT
-        if short and type(value) in PRIMITIVE_TYPES:
+        long_text = isinstance(value, str) and len(value) >= LONG_TEXT
+        if type(value) in PRIMITIVE_TYPES and not long_text:
             return value
         known = self._memo.get(id(value))
         if known is None:
@@ -165,6 +165,10 @@ class Fingerprints:
         return known[1]
 
     def _parts(self, value: object) -> Hashable:
+        """The common kinds first: a page's values are a dict, lists and dataclasses."""
+        of = self.of
+        if type(value) is dict:
+            return ("mapping", *[(of(k), of(v)) for k, v in value.items()])
         if isinstance(value, str) and len(value) >= LONG_TEXT:
             return ("text", blake2b(value.encode(), digest_size=16).digest())
         if isinstance(value, PRIMITIVES):  # a subclass, such as Markup
@@ -172,7 +176,7 @@ class Fingerprints:
         if isinstance(value, tuple | list):
             if all(type(item) in PRIMITIVE_TYPES for item in value):
                 return ("sequence", *value)  # a fast way for the common case
-            return ("sequence", *map(self.of, value))
+            return ("sequence", *map(of, value))
         if is_dataclass(value) and not isinstance(value, type):
             values = field_getter(type(value))(value)
             return (type(value).__name__, *map(self.of, values))
@@ -181,7 +185,7 @@ class Fingerprints:
         if isinstance(value, PurePath):
             return ("path", str(value))
         if isinstance(value, Mapping):
-            return ("mapping", *((self.of(k), self.of(v)) for k, v in value.items()))
+            return ("mapping", *[(of(k), of(v)) for k, v in value.items()])
         if isinstance(value, jinja2.Undefined):
             return ("undefined",)
         raise TypeError(f"storyblog cannot track a {type(value).__name__} given to templates")
