@@ -42,20 +42,6 @@ class BuildOptions:
     progress: Progress = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
-class CachedState:
-    """What a build keeps in the cache for the next: see Builder."""
-
-    options: BuildOptions
-    read_memo: ReadMemo
-    memory: RenderMemory
-    templates_digest: bytes
-    compiled_templates: dict[str, bytes]
-    outputs: dict[str, Stat]
-    """Every output file as this build left it: a page whose file changed since is
-    rendered again."""
-
-
 UNKEPT = ("blog", "site")
 """The tracked objects that are new every build: not worth keeping in the cache."""
 
@@ -225,14 +211,15 @@ class Builder:
         self.cache_loaded = True
         state = self.cache.load_state()
         now = outputs()
-        if not isinstance(state, CachedState) or state.options != self.options:
+        if state is None or state.get("options") != self.options:
             return
-        self.read_memo, self.memory = state.read_memo, state.memory
-        self.templates_digest = state.templates_digest
-        COMPILED.compiled.update(state.compiled_templates)
+        self.read_memo = ReadMemo.from_kept(state)
+        self.memory = RenderMemory.from_kept(state)
+        self.templates_digest = state["templates_digest"]
+        COMPILED.compiled.update(state["compiled_templates"])
         for path in list(self.memory.own):
             file = output_file(path)
-            if now.get(file) != state.outputs.get(file):
+            if now.get(file) != state["outputs"].get(file):
                 self.memory.forget(path)
         self.outputs = now
 
@@ -248,9 +235,14 @@ class Builder:
             key: value for key, value in self.memory.objects.items() if key[0] not in UNKEPT
         }
         options = replace(self.options, progress=None)  # a function: not kept
-        state = CachedState(
-            options, self.read_memo, self.memory, self.templates_digest, COMPILED.compiled, outputs
-        )
+        state = {
+            "options": options,
+            **self.read_memo.kept(),
+            **self.memory.kept(),
+            "templates_digest": self.templates_digest,
+            "compiled_templates": COMPILED.compiled,
+            "outputs": outputs,  # a page whose file changed since is rendered again
+        }
         self.cache.save(state, Manifest(options, taken_ns, inputs, outputs, result))
 
     def _outputs_now(self, stats: WriteStats) -> dict[str, Stat]:

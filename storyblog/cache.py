@@ -6,9 +6,12 @@ temporary name and then renamed, and carries storyblog's version and a
 checksum: a cache from another version, or a corrupt or half-written one, is
 never trusted; the build starts afresh and writes a good one.
 
-Two files per blog: the state (what each file made, what each page read) and a
-small manifest of every input's and output's size and times. When the manifest
-still holds, nothing has changed and the build is done without loading the state.
+Three files per blog: the state (what each file made, what each page read), the
+changes to it since it was last saved whole, and a small manifest of every
+input's and output's size and times. When the manifest still holds, nothing has
+changed and the build is done without loading the state. An edit saves only its
+changes: saving the whole state of a big blog takes longer than the rest of the
+build.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from storyblog.stats import Stat, stat_of
 MAGIC = b"storyblog cache\n"
 HEADER = struct.Struct("<32sIQ")
 """The version (padded), the checksum (CRC-32) and the length of the pickled payload."""
-FORMAT = 5
+FORMAT = 6
 """The shape of what is saved: counted up whenever it changes within a version."""
 VERSION = f"{__version__} cache {FORMAT}".encode().ljust(32, b"\0")
 
@@ -58,6 +61,12 @@ class Manifest:
     """The build's BuildResult, to report again when nothing changed."""
 
 
+State = dict[str, Any]
+"""Named parts: a dict or a list is saved as the entries that changed, anything else whole."""
+WHOLE_AGAIN_AT = 0.25
+"""Saved changes up to this share of the state's entries; beyond it, the whole state."""
+
+
 class Cache:
     """One blog's files in the cache folder."""
 
@@ -66,20 +75,100 @@ class Cache:
         name = "storyblog-" + blake2b(blog, digest_size=8).hexdigest()
         self.folder = folder
         self.state_file = folder / f"{name}.state"
+        self.changes_file = folder / f"{name}.changes"
         self.manifest_file = folder / f"{name}.manifest"
+        self._whole: State = {}
+        """The state as last saved whole (copies of its dicts and lists), and its token:"""
+        self._token = b""
+        """the changes saved since name it, so that none is applied to another state."""
 
-    def load_state(self) -> Any | None:
-        return _load(self.state_file)
+    def load_state(self) -> State | None:
+        whole = _load(self.state_file)
+        if not (isinstance(whole, tuple) and len(whole) == 2 and isinstance(whole[1], dict)):
+            return None
+        state: State = whole[1]
+        self._token = whole[0]
+        self._whole = _copies(state)
+        changes = _load(self.changes_file)
+        if isinstance(changes, tuple) and len(changes) == 2 and changes[0] == self._token:
+            try:
+                _apply(state, changes[1])
+            except Exception:  # not what this version saves: a checksum matching by chance
+                return None
+        return state
 
     def load_manifest(self) -> Manifest | None:
         manifest = _load(self.manifest_file)
         return manifest if isinstance(manifest, Manifest) else None
 
-    def save(self, state: Any, manifest: Manifest) -> None:
-        """The state first: a manifest is only ever as new as the state beside it."""
+    def save(self, state: State, manifest: Manifest) -> None:
+        """The state's changes since it was saved whole, or the whole state when they are
+        many; then the manifest, which is only ever as new as the state beside it."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        _save(self.state_file, state)
+        changes, count = _changes(self._whole, state) if self._token else ({}, 0)
+        entries = sum(len(part) for part in state.values() if isinstance(part, dict | list))
+        if self._token and count <= entries * WHOLE_AGAIN_AT:
+            _save(self.changes_file, (self._token, changes))
+        else:
+            self._token = os.urandom(16)
+            _save(self.state_file, (self._token, state))
+            self.changes_file.unlink(missing_ok=True)
+            self._whole = _copies(state)
         _save(self.manifest_file, manifest)
+
+
+def _copies(state: State) -> State:
+    return {name: part.copy() if isinstance(part, dict | list) else part
+            for name, part in state.items()}  # fmt: skip
+
+
+def _changes(whole: State, state: State) -> tuple[dict[str, tuple[Any, ...]], int]:
+    """What differs in each part, and how many entries differ in all."""
+    changes: dict[str, tuple[Any, ...]] = {}
+    count = 0
+    for name, now in state.items():
+        before = whole.get(name)
+        if isinstance(now, dict) and isinstance(before, dict):
+            changed = {key: value for key, value in now.items()
+                       if _differs(before.get(key, _ABSENT), value)}  # fmt: skip
+            removed = [key for key in before if key not in now]
+            changes[name] = ("dict", changed, removed)
+            count += len(changed) + len(removed)
+        elif isinstance(now, list) and isinstance(before, list):
+            changed = {index: value for index, value in enumerate(now)
+                       if index >= len(before) or _differs(before[index], value)}  # fmt: skip
+            changes[name] = ("list", len(now), changed)
+            count += len(changed) + max(len(before) - len(now), 0)
+        else:
+            changes[name] = ("whole", now)
+    return changes, count
+
+
+def _differs(before: object, now: object) -> bool:
+    """The very object is the same; else, an equal value (the same stat, taken again) is
+    not worth saving. The build treats an equal one as new, at worst: it is never wrong."""
+    return before is not now and before != now
+
+
+def _apply(state: State, changes: dict[str, tuple[Any, ...]]) -> None:
+    for name, (kind, *change) in changes.items():
+        if kind == "dict":
+            changed, removed = change
+            state[name].update(changed)
+            for key in removed:
+                del state[name][key]
+        elif kind == "list":
+            length, changed = change
+            part = state[name]
+            del part[length:]
+            part += [None] * (length - len(part))
+            for index, value in changed.items():
+                part[index] = value
+        else:
+            state[name] = change[0]
+
+
+_ABSENT = object()
 
 
 def _save(path: Path, value: object) -> None:

@@ -207,6 +207,18 @@ class ReadMemo:
         """Each file's stat and the digest of its bytes, as they were when it was read."""
         self._digests_now: dict[Path, tuple[Stat, bytes]] = {}
 
+    def kept(self) -> dict[str, Any]:
+        """What the next build needs, for the cache."""
+        return {"checked": self.checked, "html": self.html, "finished": self._finished,
+                "digests": self.digests}  # fmt: skip
+
+    @classmethod
+    def from_kept(cls, kept: Mapping[str, Any]) -> ReadMemo:
+        memo = cls()
+        memo.checked, memo.html = kept["checked"], kept["html"]
+        memo._finished, memo.digests = kept["finished"], kept["digests"]
+        return memo
+
     def contents(self, path: Path) -> tuple[bytes | None, bytes | None]:
         """The file's bytes and their digest; only the digest when the file's stat is as
         it was when last read, and it was then too old for a second save to go unseen."""

@@ -57,6 +57,18 @@ class RenderMemory:
         """The tracked objects of the last build: frozen, so one that is still the very
         same object (the reader keeps unchanged stories) reads the same."""
 
+    def kept(self) -> dict[str, Any]:
+        """What the next build needs, for the cache."""
+        return {"own": self.own, "numbers": self.reads.numbers, "pages": self.reads.pages,
+                "seen": self.seen, "objects": self.objects}  # fmt: skip
+
+    @classmethod
+    def from_kept(cls, kept: Mapping[str, Any]) -> RenderMemory:
+        memory = cls()
+        memory.own, memory.seen, memory.objects = kept["own"], kept["seen"], kept["objects"]
+        memory.reads.numbers, memory.reads.pages = kept["numbers"], kept["pages"]
+        return memory
+
     def changed_pages(self, fingerprints: Fingerprints, env: jinja2.Environment) -> set[str]:
         """The pages that read something that has changed since they were rendered."""
         changed: set[int] = set()

@@ -193,7 +193,70 @@ def test_a_corrupt_cache_is_not_trusted(blog: Blog, damage: str) -> None:
     assert blog.build().rendered == 0  # and the cache is good again
 
 
-@pytest.mark.parametrize("version", ["0.1.0 cache 4", "99.0 cache 5"])
+def test_an_edit_saves_only_its_changes_and_they_load_as_saved(tmp_path: Path) -> None:
+    cache = storyblog.cache.Cache(tmp_path / "cache", tmp_path / "content", tmp_path / "site")
+    state = {"pages": {f"p{n}": (n, "x") for n in range(1000)}, "seen": list(range(1000)),
+             "options": "first"}  # fmt: skip
+    cache.save(state, manifest(1))
+    assert not cache.changes_file.exists()
+    loaded = storyblog.cache.Cache(cache.folder, tmp_path / "content", tmp_path / "site")
+    state = loaded.load_state()
+    assert state is not None
+    state["pages"]["p1"] = ("edited",)
+    state["pages"]["new"] = ("added",)
+    del state["pages"]["p2"]
+    state["seen"][3:5] = [-1, -2]
+    del state["seen"][-10:]
+    state["options"] = "second"
+    loaded.save(state, manifest(2))
+    whole_size = cache.state_file.stat().st_size
+    assert cache.changes_file.stat().st_size < whole_size / 10
+    again = storyblog.cache.Cache(cache.folder, tmp_path / "content", tmp_path / "site")
+    assert again.load_state() == state
+    for page in range(600):  # many changes: the whole state is saved again, without changes
+        state["pages"][f"p{page}"] = ("edited again",)
+    again.save(state, manifest(3))
+    assert not cache.changes_file.exists()
+    assert (
+        storyblog.cache.Cache(cache.folder, tmp_path / "content", tmp_path / "site").load_state()
+        == state
+    )
+
+
+def test_changes_are_never_applied_to_another_state(tmp_path: Path) -> None:
+    folders = tmp_path / "cache", tmp_path / "content", tmp_path / "site"
+    first = storyblog.cache.Cache(*folders)
+    first.save({"pages": {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}}, manifest(1))
+    second = storyblog.cache.Cache(*folders)
+    state = second.load_state()
+    assert state is not None
+    state["pages"]["a"] = "changed"
+    second.save(state, manifest(2))
+    saved_changes = second.changes_file.read_bytes()
+    first.save({"pages": {"z": 26}}, manifest(3))  # another build saves a new whole state
+    second.changes_file.write_bytes(saved_changes)  # and the old changes are found beside it
+    assert storyblog.cache.Cache(*folders).load_state() == {"pages": {"z": 26}}
+
+
+def test_a_damaged_changes_file_leaves_an_older_state_that_is_still_safe(blog: Blog) -> None:
+    blog.build()
+    for title in ("First ", "Second "):
+        story = blog.story()
+        story.write_text(story.read_text().replace("title: ", f"title: {title}", 1))
+        blog.build()
+    changes = next(file for file in blog.cache_files() if file.suffix == ".changes")
+    changes.write_bytes(changes.read_bytes()[:-10])
+    story = blog.story()
+    story.write_text(story.read_text() + "\nOne more line.\n")
+    blog.build()
+    assert tree(blog.root / "site") == blog.clean()
+
+
+def manifest(number: int) -> storyblog.cache.Manifest:
+    return storyblog.cache.Manifest(None, number, {}, {}, None)
+
+
+@pytest.mark.parametrize("version", ["0.1.0 cache 5", "99.0 cache 6"])
 def test_a_cache_from_another_version_or_format_is_not_used(
     blog: Blog, monkeypatch: pytest.MonkeyPatch, version: str
 ) -> None:
@@ -212,7 +275,7 @@ def test_two_blogs_sharing_a_cache_folder_keep_apart(tmp_path: Path) -> None:
     for blog in (first, second, first, second):
         blog.build()
         assert tree(blog.root / "site") == blog.clean()
-    assert len(first.cache_files()) == 4
+    assert len(first.cache_files()) == 6  # for each: the state, its changes, the manifest
 
 
 def test_random_edits_with_a_new_builder_each_time_match_a_clean_build(tmp_path: Path) -> None:
