@@ -35,7 +35,7 @@ from storyblog.stats import Stat, stat_of
 MAGIC = b"storyblog cache\n"
 HEADER = struct.Struct("<32sIQ")
 """The version (padded), the checksum (CRC-32) and the length of the pickled payload."""
-FORMAT = 6
+FORMAT = 7
 """The shape of what is saved: counted up whenever it changes within a version."""
 VERSION = f"{__version__} cache {FORMAT}".encode().ljust(32, b"\0")
 
@@ -123,31 +123,31 @@ def _copies(state: State) -> State:
 
 
 def _changes(whole: State, state: State) -> tuple[dict[str, tuple[Any, ...]], int]:
-    """What differs in each part, and how many entries differ in all."""
+    """What differs in each part, and how many entries differ in all.
+
+    An entry that is the very object saved, or equal to it (the same stat, taken again), is
+    the same: the build treats an equal value as new at worst, which is never wrong."""
     changes: dict[str, tuple[Any, ...]] = {}
     count = 0
     for name, now in state.items():
         before = whole.get(name)
         if isinstance(now, dict) and isinstance(before, dict):
+            get = before.get
             changed = {key: value for key, value in now.items()
-                       if _differs(before.get(key, _ABSENT), value)}  # fmt: skip
+                       if (old := get(key, _ABSENT)) is not value and old != value}  # fmt: skip
             removed = [key for key in before if key not in now]
             changes[name] = ("dict", changed, removed)
             count += len(changed) + len(removed)
         elif isinstance(now, list) and isinstance(before, list):
-            changed = {index: value for index, value in enumerate(now)
-                       if index >= len(before) or _differs(before[index], value)}  # fmt: skip
+            pairs = enumerate(zip(before, now, strict=False))  # the longer one's tail below
+            changed = {index: value for index, (old, value) in pairs
+                       if old is not value and old != value}  # fmt: skip
+            changed.update(enumerate(now[len(before) :], start=len(before)))
             changes[name] = ("list", len(now), changed)
             count += len(changed) + max(len(before) - len(now), 0)
         else:
             changes[name] = ("whole", now)
     return changes, count
-
-
-def _differs(before: object, now: object) -> bool:
-    """The very object is the same; else, an equal value (the same stat, taken again) is
-    not worth saving. The build treats an equal one as new, at worst: it is never wrong."""
-    return before is not now and before != now
 
 
 def _apply(state: State, changes: dict[str, tuple[Any, ...]]) -> None:

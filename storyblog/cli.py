@@ -17,7 +17,6 @@ from storyblog import __version__
 from storyblog.builder import Builder, BuildOptions, BuildResult
 from storyblog.config import normalize_base_url
 from storyblog.errors import BuildFailed, Problem, UsageError, plural
-from storyblog.live import serve_live
 
 EXIT_OK, EXIT_CONTENT_ERRORS, EXIT_USAGE = 0, 1, 2
 BAR_WIDTH = 30
@@ -107,6 +106,9 @@ def main(argv: Sequence[str] | None = None, *, hard_exit: bool = False) -> int:
     )
     try:
         if arguments.serve:
+            # The preview's server and watcher are loaded only for it, not for every build.
+            from storyblog.live import serve_live
+
             serve_live(options, arguments.host, arguments.port)
         else:
             builder = Builder(options)

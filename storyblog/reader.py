@@ -203,9 +203,9 @@ class ReadMemo:
         self._used: set[Hashable] = set()
         self._finished: dict[str, tuple[tuple[object, ...], object]] = {}
         self._finished_now: dict[str, tuple[tuple[object, ...], object]] = {}
-        self.digests: dict[Path, tuple[Stat, bytes]] = {}
+        self.digests: dict[str, tuple[Stat, bytes]] = {}
         """Each file's stat and the digest of its bytes, as they were when it was read."""
-        self._digests_now: dict[Path, tuple[Stat, bytes]] = {}
+        self._digests_now: dict[str, tuple[Stat, bytes]] = {}
 
     def kept(self) -> dict[str, Any]:
         """What the next build needs, for the cache."""
@@ -222,11 +222,12 @@ class ReadMemo:
     def contents(self, path: Path) -> tuple[bytes | None, bytes | None]:
         """The file's bytes and their digest; only the digest when the file's stat is as
         it was when last read, and it was then too old for a second save to go unseen."""
+        name = str(path)  # a str is quicker to find than a Path
         try:
-            stat = stat_of(os.stat(path))
-            known = self.digests.get(path)
+            stat = stat_of(os.stat(name))
+            known = self.digests.get(name)
             if known is not None and known[0] == stat:
-                self._digests_now[path] = known
+                self._digests_now[name] = known
                 return None, known[1]
             read_ns = time.time_ns()
             data = path.read_bytes()
@@ -234,7 +235,7 @@ class ReadMemo:
             return None, None
         digest = blake2b(data, digest_size=16).digest()
         if settled(stat, read_ns):
-            self._digests_now[path] = (stat, digest)
+            self._digests_now[name] = (stat, digest)
         return data, digest
 
     def check(self, key: Hashable, check: Callable[[Problems], T]) -> tuple[T, list[Problem]]:
@@ -432,7 +433,7 @@ class Reader:
                 source = read_source(path, self.content_dir, problems, data)
                 return None if source is None else check(source, problems)
 
-            draft, problems = self.memo.check((path, digest, depends), read_and_check)
+            draft, problems = self.memo.check((str(path), digest, depends), read_and_check)
             self.problems.found += problems
             if draft is not None:
                 found.append(draft)

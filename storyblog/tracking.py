@@ -67,6 +67,7 @@ class RenderMemory:
         memory = cls()
         memory.own, memory.seen, memory.objects = kept["own"], kept["seen"], kept["objects"]
         memory.reads.numbers, memory.reads.pages = kept["numbers"], kept["pages"]
+        memory.reads.looked_at = len(memory.reads.numbers)  # as the last build's compact() left it
         return memory
 
     def changed_pages(self, fingerprints: Fingerprints, env: jinja2.Environment) -> set[str]:
@@ -98,7 +99,7 @@ class RenderMemory:
 
     def forget(self, path: str) -> None:
         self.own.pop(path, None)
-        self.reads.pages.pop(path, None)
+        self.reads.drop(path)
 
     def compact(self) -> None:
         kept = self.reads.compact()
@@ -113,6 +114,8 @@ class PageReads:
     def __init__(self) -> None:
         self.numbers: dict[Access, int] = {}
         self.pages: dict[str, array[int]] = {}
+        self.looked_at = 0
+        """How many reads there were when compact() last looked for unused ones."""
 
     def add(self, path: str, reads: Iterable[Access]) -> None:
         self.pages[path] = array("I", map(self.number, reads))
@@ -125,6 +128,11 @@ class PageReads:
             self.pages[path] = array("I", map(numbers.__getitem__, page_numbers))
         return numbers
 
+    def drop(self, path: str) -> None:
+        """Forgets a page's reads: compact() then looks for reads no page makes any more."""
+        if self.pages.pop(path, None) is not None:
+            self.looked_at = 0
+
     def number(self, access: Access) -> int:
         number = self.numbers.get(access)
         if number is None:
@@ -133,16 +141,21 @@ class PageReads:
 
     def compact(self) -> list[int] | None:
         """Drops the reads no page makes any more (of stories deleted or re-dated), once
-        they are as many as those still made: they would be checked every build. The old
-        numbers of the reads kept, in their new order; None when none was dropped."""
+        they are as many as those still made: they would be checked every build. It looks
+        only when a page was dropped or the reads have grown by a quarter since it last
+        did. The old numbers of the reads kept, in their new order; None when none was."""
+        if len(self.numbers) < self.looked_at * 5 // 4:
+            return None
         used = sorted(set().union(*self.pages.values()))
         if len(used) * 2 >= len(self.numbers):
+            self.looked_at = len(self.numbers)
             return None
         accesses = list(self.numbers)
         self.numbers = {accesses[old]: new for new, old in enumerate(used)}
         renumber = {old: new for new, old in enumerate(used)}
         self.pages = {path: array("I", map(renumber.__getitem__, numbers))
                       for path, numbers in self.pages.items()}  # fmt: skip
+        self.looked_at = len(self.numbers)
         return used
 
 

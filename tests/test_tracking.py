@@ -37,6 +37,16 @@ def test_compacting_drops_only_reads_no_page_makes_and_says_which_it_kept() -> N
     reads.add("kept/", [story("3", "title"), story("x", "date")])
     before = by_page(reads)["kept/"]
     assert reads.compact() is None  # every read is still made
-    del reads.pages["gone/"]
+    reads.drop("gone/")
     assert reads.compact() == [3, 10]  # 2 of 11 are made: their old numbers
     assert by_page(reads) == {"kept/": before}
+
+
+def test_compacting_looks_again_only_after_a_page_is_dropped_or_the_reads_grow() -> None:
+    reads = PageReads()
+    reads.add("first/", [story(str(n), "title") for n in range(8)])
+    assert reads.compact() is None
+    reads.pages["first/"] = reads.pages["first/"][:1]  # rendered again, reading less
+    assert reads.compact() is None  # not looked: nothing dropped, nothing grown
+    reads.add("second/", [story("new", str(n)) for n in range(2)])
+    assert reads.compact() == [0, 8, 9]  # grown by a quarter: looked
