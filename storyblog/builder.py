@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import os
 import time
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -282,11 +283,13 @@ def check_static_paths(site: Site, pages: list[str], problems: Problems) -> None
     """A static file may not take the place of a page's file, nor of a folder that holds
     pages (content/static/index.html, content/static/authors), nor need a page to be a
     folder."""
-    page_files = set(pages)
-    page_folders = {file[:end] for file in page_files for end in slash_positions(file)}
+    page_files, in_order = set(pages), sorted(pages)
     for static in site.static_files:
         in_a_page = any(static.target[:end] in page_files for end in slash_positions(static.target))
-        if static.target in page_files or static.target in page_folders or in_a_page:
+        folder = static.target + "/"
+        first_inside = bisect_left(in_order, folder)  # the first page inside, if there is one
+        holds_pages = first_inside < len(in_order) and in_order[first_inside].startswith(folder)
+        if static.target in page_files or holds_pages or in_a_page:
             problems.error(
                 static.source.as_posix(), 1,
                 f"this file would take the place of the blog's own /{static.target}: "

@@ -7,7 +7,7 @@ and writing only follow it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from operator import attrgetter
@@ -142,7 +142,8 @@ def plan_pages(blog: Blog, urls: Urls) -> list[PageSpec]:
     specs.append(PageSpec(not_found_path(), "404.html", recent, in_sitemap=False))
     specs += feeds(blog, urls)
     sidebar = {"calendar": calendars.newest}
-    specs = [replace(spec, context={**sidebar, **spec.context}) for spec in specs]
+    specs = [PageSpec(spec.path, spec.template, {**sidebar, **spec.context}, spec.lastmod,
+                      spec.in_sitemap) for spec in specs]  # fmt: skip
     specs.append(sitemap(specs, urls))
     # Crawlers read robots.txt only at a host's root; content/static/robots.txt wins.
     own_robots = any(static.target == robots_path() for static in blog.site.static_files)

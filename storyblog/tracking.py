@@ -15,7 +15,7 @@ from array import array
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from hashlib import blake2b
 from operator import attrgetter
 from pathlib import Path, PurePath
@@ -72,14 +72,16 @@ class RenderMemory:
 
     def changed_pages(self, fingerprints: Fingerprints, env: jinja2.Environment) -> set[str]:
         """The pages that read something that has changed since they were rendered."""
-        changed: set[int] = set()
         now, before = fingerprints.objects, self.objects
-        for number, access in enumerate(self.reads.numbers):
-            key = access[0]
-            if now.get(key, GONE) is before.get(key):
-                continue
-            if fingerprints.now(access, env) != self.seen[number]:
-                changed.add(number)
+        # Only an object that is not the very one of the last build, or is new or gone, may
+        # read differently (one gone before the last build was gone for all its readers).
+        moved = {key for key, value in now.items() if before.get(key, GONE) is not value}
+        moved.update(key for key in before if key not in now)
+        if not moved:
+            return set()
+        seen, now_of = self.seen, partial(fingerprints.now, env=env)
+        changed = {number for access, number in self.reads.numbers.items()
+                   if access[0] in moved and now_of(access) != seen[number]}  # fmt: skip
         if not changed:
             return set()
         pages = self.reads.pages.items()
@@ -190,10 +192,11 @@ class Fingerprints:
         return known[1]
 
     def _parts(self, value: object) -> Hashable:
-        """The common kinds first: a page's values are a dict, lists and dataclasses."""
-        of = self.of
+        """The common kinds first: a page's values are a dict (its keys are names), lists
+        of stories and dataclasses."""
+        of, known = self.of, self._memo
         if type(value) is dict:
-            return ("mapping", *[(of(k), of(v)) for k, v in value.items()])
+            return ("mapping", *[(k if type(k) is str else of(k), of(v)) for k, v in value.items()])
         if isinstance(value, str) and len(value) >= LONG_TEXT:
             return ("text", blake2b(value.encode(), digest_size=16).digest())
         if isinstance(value, PRIMITIVES):  # a subclass, such as Markup
@@ -201,7 +204,9 @@ class Fingerprints:
         if isinstance(value, tuple | list):
             if all(type(item) in PRIMITIVE_TYPES for item in value):
                 return ("sequence", *value)  # a fast way for the common case
-            return ("sequence", *map(of, value))
+            # Stories, already known: found here, without a call for each.
+            return ("sequence", *[known[id(item)][1] if id(item) in known else of(item)
+                                  for item in value])  # fmt: skip
         if is_dataclass(value) and not isinstance(value, type):
             values = field_getter(type(value))(value)
             return (type(value).__name__, *map(self.of, values))
