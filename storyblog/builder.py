@@ -127,6 +127,7 @@ class Builder:
             drafts=options.drafts,
             base_url=options.base_url,
             memo=self.read_memo,
+            stats=inputs,
             convert=partial(convert_all, progress=options.progress),
         )
         if site is None:

@@ -117,13 +117,14 @@ def read_site(
     base_url: str | None = None,
     convert: ConvertFn = convert_all,
     memo: ReadMemo | None = None,
+    stats: Mapping[str, Stat] | None = None,
 ) -> Site | None:
     """The whole blog, or None when `problems` has errors (each of them reported).
 
     With a memo from the last read, a file whose bytes are the same is not parsed,
     checked or converted again: its draft, problems and HTML are the memo's."""
     memo = memo or ReadMemo()
-    reader = Reader(content_dir, problems, memo)
+    reader = Reader(content_dir, problems, memo, stats or {})
     config = reader.config(base_url)
     theme_files = reader.static_files(theme_static_dir)
     content_files = reader.static_files(content_dir / "static")
@@ -219,12 +220,13 @@ class ReadMemo:
         memo._finished, memo.digests = kept["finished"], kept["digests"]
         return memo
 
-    def contents(self, path: Path) -> tuple[bytes | None, bytes | None]:
-        """The file's bytes and their digest; only the digest when the file's stat is as
-        it was when last read, and it was then too old for a second save to go unseen."""
+    def contents(self, path: Path, stat: Stat | None) -> tuple[bytes | None, bytes | None]:
+        """The file's bytes and their digest; only the digest when the file's stat (given
+        when the build has taken it, before any reading) is as it was when last read, and
+        it was then too old for a second save to go unseen."""
         name = str(path)  # a str is quicker to find than a Path
         try:
-            stat = stat_of(os.stat(name))
+            stat = stat or stat_of(os.stat(name))
             known = self.digests.get(name)
             if known is not None and known[0] == stat:
                 self._digests_now[name] = known
@@ -283,10 +285,14 @@ class ReadMemo:
 class Reader:
     """Reads each kind of content file and checks it, reporting into `problems`."""
 
-    def __init__(self, content_dir: Path, problems: Problems, memo: ReadMemo) -> None:
+    def __init__(
+        self, content_dir: Path, problems: Problems, memo: ReadMemo, stats: Mapping[str, Stat]
+    ) -> None:
         self.content_dir = content_dir
         self.problems = problems
         self.memo = memo
+        self.stats = stats
+        """The files' stats as the build took them before reading, by path text."""
 
     def config(self, base_url: str | None) -> SiteConfig:
         path = self.content_dir / "site.yml"
@@ -425,7 +431,8 @@ class Reader:
         what the check `depends` on are the same as when it was checked."""
         found = []
         for path in paths:
-            data, digest = self.memo.contents(path)  # both None when unreadable: reported below
+            # Both None when unreadable: reported below.
+            data, digest = self.memo.contents(path, self.stats.get(str(path)))
 
             def read_and_check(
                 problems: Problems, path: Path = path, data: bytes | None = data
