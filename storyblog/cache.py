@@ -35,7 +35,7 @@ from storyblog.stats import Stat, stat_of
 MAGIC = b"storyblog cache\n"
 HEADER = struct.Struct("<32sIQ")
 """The version (padded), the checksum (CRC-32) and the length of the pickled payload."""
-FORMAT = 7
+FORMAT = 8
 """The shape of what is saved: counted up whenever it changes within a version."""
 VERSION = f"{__version__} cache {FORMAT}".encode().ljust(32, b"\0")
 
@@ -62,7 +62,8 @@ class Manifest:
 
 
 State = dict[str, Any]
-"""Named parts: a dict or a list is saved as the entries that changed, anything else whole."""
+"""Named parts: a dict or a list is saved as the entries that changed, anything else whole.
+An entry's value is replaced when it changes, never changed in place."""
 WHOLE_AGAIN_AT = 0.25
 """Saved changes up to this share of the state's entries; beyond it, the whole state."""
 
@@ -77,10 +78,10 @@ class Cache:
         self.state_file = folder / f"{name}.state"
         self.changes_file = folder / f"{name}.changes"
         self.manifest_file = folder / f"{name}.manifest"
+        # The state as last saved whole (copies of its dicts and lists), and its token: the
+        # changes saved since name it, so that none is ever applied to another state.
         self._whole: State = {}
-        """The state as last saved whole (copies of its dicts and lists), and its token:"""
         self._token = b""
-        """the changes saved since name it, so that none is applied to another state."""
 
     def load_state(self) -> State | None:
         whole = _load(self.state_file)

@@ -101,9 +101,10 @@ class Renderer:
         """Every page, staged where it changed, over the machine's cores when there are many."""
         done = RenderedPages(PageReads(), [], [])
         work = partial(self.render_here, staging=staging)
+        assert self.env.fingerprints is not None
         with closing(spread(work, specs, smallest=PAGES_IN_PARALLEL_FROM)) as parts:
             for part in parts:  # (closed on any error: no worker outlives the staging)
-                done.reads.merge(part.reads)
+                done.reads.merge(part.reads, self.env.fingerprints.same)
                 done.staged += part.staged
                 done.problems += [p for p in part.problems if p not in done.problems]
                 if progress:

@@ -122,10 +122,13 @@ class PageReads:
     def add(self, path: str, reads: Iterable[Access]) -> None:
         self.pages[path] = array("I", map(self.number, reads))
 
-    def merge(self, other: PageReads) -> list[int]:
+    def merge(
+        self, other: PageReads, same: Callable[[Access], Access] = lambda access: access
+    ) -> list[int]:
         """Other's pages, their reads numbered as here: the number here of each of other's
-        reads, in the order of other's numbers."""
-        numbers = [self.number(access) for access in other.numbers]
+        reads, in the order of other's numbers. `same` gives the read to keep for one of
+        other's: an equal one made of objects already here."""
+        numbers = [self.number(same(access)) for access in other.numbers]
         for path, page_numbers in other.pages.items():
             self.pages[path] = array("I", map(numbers.__getitem__, page_numbers))
         return numbers
@@ -175,6 +178,7 @@ class Fingerprints:
         for page in site.pages:
             self.objects[("page", page.source, page.slug)] = page
         self.keys = {id(value): key for key, value in self.objects.items()}
+        self._same_keys = {key: key for key in self.objects}
         self._memo: dict[int, tuple[object, Hashable]] = {
             id(value): (value, key) for key, value in self.objects.items()
         }
@@ -219,6 +223,12 @@ class Fingerprints:
         if isinstance(value, jinja2.Undefined):
             return ("undefined",)
         raise TypeError(f"storyblog cannot track a {type(value).__name__} given to templates")
+
+    def same(self, access: Access) -> Access:
+        """The read with this build's own key object, not a worker's copy of it: a big
+        blog's pages make a hundred thousand reads, each key a tuple of texts."""
+        key, kind, name = access
+        return (self._same_keys.get(key, key), kind, name)
 
     def now(self, access: Access, env: jinja2.Environment) -> Hashable:
         """The fingerprint the read would give in this build."""
