@@ -140,18 +140,14 @@ class Builder:
 
         # Render the pages whose reads changed, staged aside; write only if all of them rendered.
         renderer = self._renderer()
-        fingerprints = Fingerprints(blog)
+        fingerprints = Fingerprints(blog, self.memory.objects)
         renderer.use(urls, template_globals(blog, urls), fingerprints)
         settings = (__version__, self.templates_digest, fingerprints.of(site.config))
         own = {
-            spec.path: (settings, spec.template, fingerprints.of(spec.context)) for spec in specs
-        }
-        changed = self.memory.changed_pages(fingerprints, renderer.env)
-        fresh = {
-            spec.path
+            spec.path: (settings, spec.template, *fingerprints.of_values(spec.context))
             for spec in specs
-            if spec.path not in changed and self.memory.own.get(spec.path) == own[spec.path]
         }
+        fresh = self.memory.as_rendered(own) - self.memory.changed_pages(fingerprints, renderer.env)
         staging = Staging(options.output)
         try:
             to_render = [spec for spec in specs if spec.path not in fresh]

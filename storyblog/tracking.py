@@ -12,7 +12,7 @@ might: a theme that shows a new field is tracked like the default one.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import datetime
 from functools import cache, partial
@@ -48,8 +48,8 @@ class RenderMemory:
     """
 
     def __init__(self) -> None:
-        self.own: dict[str, Hashable] = {}
-        """Each page's template set, path and own values, fingerprinted."""
+        self.own: dict[str, tuple[Hashable, ...]] = {}
+        """Each page's settings, template and own values, fingerprinted (see as_rendered)."""
         self.reads = PageReads()
         self.seen: list[Hashable] = []
         """The fingerprint of each read, by its number, as its readers saw it."""
@@ -70,6 +70,29 @@ class RenderMemory:
         memory.reads.looked_at = len(memory.reads.numbers)  # as the last build's compact() left it
         return memory
 
+    def as_rendered(self, own: Mapping[str, tuple[Hashable, ...]]) -> set[str]:
+        """The pages whose own fingerprint (a flat tuple) is as when they were rendered. A
+        part that many pages share, the settings or a month's calendar, is compared once
+        for all of them, not once a page: an equal one is a copy loaded from the cache."""
+        compared: dict[tuple[int, int], bool] = {}
+
+        def same(old: tuple[Hashable, ...], new: tuple[Hashable, ...]) -> bool:
+            if len(old) != len(new):
+                return False
+            for old_part, new_part in zip(old, new, strict=True):
+                if old_part is not new_part:
+                    pair = (id(old_part), id(new_part))
+                    equal = compared.get(pair)
+                    if equal is None:
+                        equal = compared[pair] = old_part == new_part
+                    if not equal:
+                        return False
+            return True
+
+        before = self.own
+        return {path for path, new in own.items()
+                if (old := before.get(path)) is not None and same(old, new)}  # fmt: skip
+
     def changed_pages(self, fingerprints: Fingerprints, env: jinja2.Environment) -> set[str]:
         """The pages that read something that has changed since they were rendered."""
         now, before = fingerprints.objects, self.objects
@@ -88,7 +111,7 @@ class RenderMemory:
         return {path for path, numbers in pages if not changed.isdisjoint(numbers)}
 
     def remember(
-        self, own: Mapping[str, Hashable], rendered: PageReads, seen: Sequence[Hashable]
+        self, own: Mapping[str, tuple[Hashable, ...]], rendered: PageReads, seen: Sequence[Hashable]
     ) -> None:
         """What the pages just written read, and `seen`, the fingerprint of each of those
         reads (by its number in `rendered`): this build's values, fingerprinted once for
@@ -167,22 +190,32 @@ class PageReads:
 class Fingerprints:
     """Stable fingerprints of one build's values, and the objects whose reads are noted."""
 
-    def __init__(self, blog: Blog) -> None:
+    def __init__(self, blog: Blog, before: Mapping[Key, object] | None = None) -> None:
+        """`before`: the last build's objects, whose very keys this build takes where they
+        are equal, so that the fingerprints and reads that hold them compare at once."""
         site = blog.site
-        self.objects: dict[Key, object] = {("blog",): blog, ("site",): site}
+        objects: dict[Key, object] = {("blog",): blog, ("site",): site}
         for story in site.stories:
             key = ("story", story.source, story.slug, story.date.isoformat())
-            self.objects[key] = story
+            objects[key] = story
         for author in site.authors:
-            self.objects[("author", author.slug)] = author
+            objects[("author", author.slug)] = author
         for page in site.pages:
-            self.objects[("page", page.source, page.slug)] = page
+            objects[("page", page.source, page.slug)] = page
+        same = {key: key for key in before or ()}
+        self.objects = {same.get(key, key): value for key, value in objects.items()}
         self.keys = {id(value): key for key, value in self.objects.items()}
         self._same_keys = {key: key for key in self.objects}
         self._memo: dict[int, tuple[object, Hashable]] = {
             id(value): (value, key) for key, value in self.objects.items()
         }
         self._now: dict[Access, Hashable] = {}
+
+    def of_values(self, values: Mapping[str, object]) -> Iterator[Hashable]:
+        """A page's values, one by one: name, fingerprint, name, fingerprint…"""
+        for name, value in values.items():
+            yield name
+            yield self.of(value)
 
     def of(self, value: object) -> Hashable:
         """The value itself for short text and numbers, the key for a tracked object (its own

@@ -256,7 +256,7 @@ def manifest(number: int) -> storyblog.cache.Manifest:
     return storyblog.cache.Manifest(None, number, {}, {}, None)
 
 
-@pytest.mark.parametrize("version", ["0.1.0 cache 7", "99.0 cache 8"])
+@pytest.mark.parametrize("version", ["0.1.0 cache 8", "99.0 cache 9"])
 def test_a_cache_from_another_version_or_format_is_not_used(
     blog: Blog, monkeypatch: pytest.MonkeyPatch, version: str
 ) -> None:
