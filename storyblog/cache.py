@@ -64,8 +64,10 @@ class Manifest:
 State = dict[str, Any]
 """Named parts: a dict or a list is saved as the entries that changed, anything else whole.
 An entry's value is replaced when it changes, never changed in place."""
-WHOLE_AGAIN_AT = 0.25
-"""Saved changes up to this share of the state's entries; beyond it, the whole state."""
+WHOLE_AGAIN_AT = 0.05
+"""Saved changes up to this share of the state's entries; beyond it, the whole state. An
+edit changes a few entries; a template edit changes every page's, a tenth of them: the
+whole is saved then, and the edits after it save only their own changes again."""
 
 
 class Cache:

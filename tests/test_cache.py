@@ -226,12 +226,13 @@ def test_an_edit_saves_only_its_changes_and_they_load_as_saved(tmp_path: Path) -
 def test_changes_are_never_applied_to_another_state(tmp_path: Path) -> None:
     folders = tmp_path / "cache", tmp_path / "content", tmp_path / "site"
     first = storyblog.cache.Cache(*folders)
-    first.save({"pages": {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}}, manifest(1))
+    first.save({"pages": {f"p{n}": n for n in range(100)}}, manifest(1))
     second = storyblog.cache.Cache(*folders)
     state = second.load_state()
     assert state is not None
-    state["pages"]["a"] = "changed"
+    state["pages"]["p1"] = "changed"
     second.save(state, manifest(2))
+    assert second.changes_file.exists()
     saved_changes = second.changes_file.read_bytes()
     first.save({"pages": {"z": 26}}, manifest(3))  # another build saves a new whole state
     second.changes_file.write_bytes(saved_changes)  # and the old changes are found beside it
