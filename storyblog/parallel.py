@@ -52,7 +52,9 @@ def spread(
         yield work(items)
         return
     global _work
-    count = min(len(items), workers * CHUNKS_PER_WORKER)
+    # A chunk is worth a fork from half of `smallest` items: a small blog's are bigger.
+    wanted = max(workers, min(workers * CHUNKS_PER_WORKER, len(items) * 2 // smallest))
+    count = min(len(items), wanted)
     bounds = [(len(items) * n // count, len(items) * (n + 1) // count) for n in range(count)]
     _work = (work, items)
     try:
