@@ -20,7 +20,7 @@ import os
 import threading
 from collections.abc import Callable, Generator, Sequence
 from functools import cache
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
@@ -48,7 +48,7 @@ def spread(
     """work(chunk) for chunks of items, in order: in forked workers when there are at least
     `smallest` items, several cores and no other thread; otherwise work(items) here."""
     workers = cores()
-    if len(items) < smallest or workers < 2 or threading.active_count() > 1:
+    if len(items) < smallest or not _may_fork():
         yield work(items)
         return
     global _work
@@ -66,9 +66,9 @@ def spread(
 
 def begun(work: Callable[[], R]) -> Callable[[], R]:
     """work() begun in a forked process, to run while this one does something else (both
-    wait on the disk, or one does), when no other thread could be holding a lock; else
-    run here. Returns the function that waits for its result."""
-    if cores() < 2 or threading.active_count() > 1:
+    wait on the disk, or one does), where this process may fork; else run here. Returns
+    the function that waits for its result."""
+    if not _may_fork():
         result = work()
         return lambda: result
     receiving, sending = get_context("fork").Pipe(duplex=False)
@@ -88,6 +88,13 @@ def begun(work: Callable[[], R]) -> Callable[[], R]:
         return result
 
     return wait
+
+
+def _may_fork() -> bool:
+    """Several cores, no other thread that could be holding a lock, and a system that
+    forks (not Windows)."""
+    alone = threading.active_count() == 1
+    return cores() > 1 and alone and "fork" in get_all_start_methods()
 
 
 def _send(work: Callable[[], Any], sending: Connection) -> None:

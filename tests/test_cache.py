@@ -307,6 +307,24 @@ def outcome(builder: Builder) -> str | None:
     return None
 
 
+def test_where_the_system_cannot_fork_all_the_work_stays_in_this_process(
+    blog: Blog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_fork(method: str) -> None:
+        raise AssertionError(f"a {method} was started")
+
+    monkeypatch.setattr(markup, "MARKDOWN_IN_PARALLEL_FROM", 1)
+    monkeypatch.setattr(render, "PAGES_IN_PARALLEL_FROM", 1)
+    monkeypatch.setattr(storyblog.parallel, "cores", lambda: 2)
+    monkeypatch.setattr(storyblog.parallel, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(storyblog.parallel, "get_context", no_fork)
+    blog.build()
+    story = blog.story()
+    story.write_text(story.read_text().replace("title: ", "title: Edited ", 1))
+    blog.build()  # with the cache: the output is looked through here too
+    assert tree(blog.root / "site") == blog.clean()
+
+
 def test_work_spread_over_workers_gives_the_same_output(
     blog: Blog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
