@@ -31,8 +31,9 @@ its address, so that a link to it (made in Python, not read by a template) is tr
 Access = tuple[Key, str, Any]
 """(whose, "attr" or "item", which): `post.title` is (story key, "attr", "title")."""
 
-PRIMITIVES = (str, int, float, bool, type(None))
-PRIMITIVE_TYPES = frozenset(PRIMITIVES)
+PLAIN_TYPES = frozenset((str, int, type(None)))
+"""Values that are their own fingerprint: two equal ones always show the same. Not so
+`True`, `1` and `1.0`, which are equal in Python but not on the page."""
 LONG_TEXT = 200
 """Characters: a longer text (a story's HTML) is fingerprinted by a digest, not kept whole."""
 GONE = ("gone",)
@@ -149,9 +150,11 @@ class PageReads:
         self, other: PageReads, same: Callable[[Access], Access] = lambda access: access
     ) -> list[int]:
         """Other's pages, their reads numbered as here: the number here of each of other's
-        reads, in the order of other's numbers. `same` gives the read to keep for one of
-        other's: an equal one made of objects already here."""
-        numbers = [self.number(same(access)) for access in other.numbers]
+        reads, by other's number. `same` gives the read to keep for one of other's: an equal
+        one made of objects already here."""
+        numbers = [0] * len(other.numbers)
+        for access, number in other.numbers.items():
+            numbers[number] = self.number(same(access))
         for path, page_numbers in other.pages.items():
             self.pages[path] = array("I", map(numbers.__getitem__, page_numbers))
         return numbers
@@ -178,7 +181,9 @@ class PageReads:
         if len(used) * 2 >= len(self.numbers):
             self.looked_at = len(self.numbers)
             return None
-        accesses = list(self.numbers)
+        # By number, not by the dict's order: changes loaded from the cache keep the order
+        # of the state they were applied to, not that of their numbers.
+        accesses = {number: access for access, number in self.numbers.items()}
         self.numbers = {accesses[old]: new for new, old in enumerate(used)}
         renumber = {old: new for new, old in enumerate(used)}
         self.pages = {path: array("I", map(renumber.__getitem__, numbers))
@@ -221,7 +226,7 @@ class Fingerprints:
         """The value itself for short text and numbers, the key for a tracked object (its own
         reads are noted one by one), a tuple of the parts' fingerprints for anything else."""
         long_text = isinstance(value, str) and len(value) >= LONG_TEXT
-        if type(value) in PRIMITIVE_TYPES and not long_text:
+        if type(value) in PLAIN_TYPES and not long_text:
             return value
         known = self._memo.get(id(value))
         if known is None:
@@ -235,11 +240,12 @@ class Fingerprints:
         if type(value) is dict:
             return ("mapping", *[(k if type(k) is str else of(k), of(v)) for k, v in value.items()])
         if isinstance(value, str) and len(value) >= LONG_TEXT:
-            return ("text", blake2b(value.encode(), digest_size=16).digest())
-        if isinstance(value, PRIMITIVES):  # a subclass, such as Markup
-            return value
+            digest = blake2b(value.encode(), digest_size=16).digest()
+            return ("text", type(value).__name__, digest)
+        if isinstance(value, str | int | float):  # a bool, a float, Markup: typed, and as shown
+            return (type(value).__name__, repr(value))
         if isinstance(value, tuple | list):
-            if all(type(item) in PRIMITIVE_TYPES for item in value):
+            if all(type(item) in PLAIN_TYPES for item in value):
                 return ("sequence", *value)  # a fast way for the common case
             # Stories, already known: found here, without a call for each.
             return ("sequence", *[known[id(item)][1] if id(item) in known else of(item)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from storyblog.tracking import Access, PageReads
 
 
@@ -11,8 +13,8 @@ def story(slug: str, name: str) -> Access:
 
 def by_page(reads: PageReads) -> dict[str, set[Access]]:
     """Each page's reads, by what they are rather than by number."""
-    every = list(reads.numbers)
-    assert [reads.numbers[access] for access in every] == list(range(len(every)))
+    every = {number: access for access, number in reads.numbers.items()}
+    assert sorted(every) == list(range(len(reads.numbers)))
     return {path: {every[n] for n in numbers} for path, numbers in reads.pages.items()}
 
 
@@ -50,3 +52,24 @@ def test_compacting_looks_again_only_after_a_page_is_dropped_or_the_reads_grow()
     assert reads.compact() is None  # not looked: nothing dropped, nothing grown
     reads.add("second/", [story("new", str(n)) for n in range(2)])
     assert reads.compact() == [0, 8, 9]  # grown by a quarter: looked
+
+
+def test_reads_numbered_out_of_the_dict_s_order_compact_and_merge_by_number() -> None:
+    """Changes loaded from the cache leave the numbers in the order of the state they were
+    applied to: a page must still keep its own reads, not those at its numbers' places."""
+    reads = PageReads()
+    reads.add("gone/", [story(str(n), "title") for n in range(10)])
+    reads.add("kept/", [story("3", "title"), story("x", "date")])
+    before = by_page(reads)["kept/"]
+    shuffled = list(reads.numbers.items())
+    random.Random(5).shuffle(shuffled)
+    reads.numbers = dict(shuffled)
+    reads.drop("gone/")
+    assert reads.compact() == [3, 10]
+    assert by_page(reads) == {"kept/": before}
+
+    worker = PageReads()
+    worker.add("new/", [story("a", "title"), story("b", "title"), story("x", "date")])
+    worker.numbers = dict(reversed(worker.numbers.items()))
+    reads.merge(worker)
+    assert by_page(reads)["new/"] == {story("a", "title"), story("b", "title"), story("x", "date")}
