@@ -89,7 +89,7 @@ class Builder:
         self.cache_loaded = False
         self.saving = True
         """False while the preview rebuilds on every save: it saves once, when it stops."""
-        self.unsaved: tuple[dict[str, Stat], int, BuildResult] | None = None
+        self.unsaved: tuple[dict[str, Stat], int, BuildResult, dict[str, Stat]] | None = None
 
     def build(self) -> BuildResult:
         """One build, with the cyclic garbage collector paused: a big blog is millions of
@@ -182,7 +182,7 @@ class Builder:
             seconds=time.perf_counter() - started,
             warnings=problems.warnings,
         )
-        self.unsaved = (inputs, taken_ns, result)
+        self.unsaved = (inputs, taken_ns, result, self.outputs)
         if self.saving:
             self.save_cache()
         return result
@@ -225,9 +225,8 @@ class Builder:
         """Keeps the last successful build's memory for the next build, in any process."""
         if self.cache is None or self.unsaved is None:
             return
-        inputs, taken_ns, result = self.unsaved
+        inputs, taken_ns, result, outputs = self.unsaved
         self.unsaved = None
-        outputs = self.outputs if self.outputs is not None else files_under(self.options.output)
         self.memory.compact()
         self.memory.objects = {
             key: value for key, value in self.memory.objects.items() if key[0] not in UNKEPT

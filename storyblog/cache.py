@@ -35,7 +35,7 @@ from storyblog.stats import Stat, stat_of
 MAGIC = b"storyblog cache\n"
 HEADER = struct.Struct("<32sIQ")
 """The version (padded), the checksum (CRC-32) and the length of the pickled payload."""
-FORMAT = 9
+FORMAT = 10
 """The shape of what is saved: counted up whenever it changes within a version."""
 VERSION = f"{__version__} cache {FORMAT}".encode().ljust(32, b"\0")
 
@@ -113,10 +113,10 @@ class Cache:
         if self._token and count <= entries * WHOLE_AGAIN_AT:
             _save(self.changes_file, (self._token, changes))
         else:
-            self._token = os.urandom(16)
-            _save(self.state_file, (self._token, state))
+            token = os.urandom(16)
+            _save(self.state_file, (token, state))
             self.changes_file.unlink(missing_ok=True)
-            self._whole = _copies(state)
+            self._token, self._whole = token, _copies(state)  # only once it is saved
         _save(self.manifest_file, manifest)
 
 

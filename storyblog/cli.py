@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 
 from storyblog import __version__
@@ -114,8 +115,9 @@ def main(argv: Sequence[str] | None = None, *, hard_exit: bool = False) -> int:
             builder = Builder(options)
             report_success(builder.build(), options.output)
             if hard_exit:
-                sys.stdout.flush()
-                sys.stderr.flush()
+                with suppress(OSError):  # a closed terminal: the blog is built all the same
+                    sys.stdout.flush()
+                    sys.stderr.flush()
                 os._exit(EXIT_OK)
     except BuildFailed as failure:
         report_failure(failure.problems, options.output)

@@ -129,7 +129,7 @@ class Rebuilder(FileSystemEventHandler):
             errors = tuple(str(problem) for problem in failure.problems if not problem.is_warning)
             for problem in failure.problems:
                 print(problem, file=sys.stderr)
-            kept = "keeps the last good pages and " if self.builder.outputs else ""
+            kept = "keeps the last good pages and " if self.builder.outputs is not None else ""
             print(f"{what}: {plural(len(errors), 'error', 'errors')}; the preview {kept}"
                   "shows the errors in the browser", file=sys.stderr)  # fmt: skip
             self.preview.publish(False, errors)

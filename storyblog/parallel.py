@@ -98,7 +98,11 @@ def _may_fork() -> bool:
 
 
 def _send(work: Callable[[], Any], sending: Connection) -> None:
-    sending.send(work())
+    try:
+        result = work()
+    except BaseException:  # no answer: the work is done again by the waiter, whose error shows
+        os._exit(1)
+    sending.send(result)
 
 
 def _start_worker() -> None:

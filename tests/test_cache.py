@@ -257,7 +257,7 @@ def manifest(number: int) -> storyblog.cache.Manifest:
     return storyblog.cache.Manifest(None, number, {}, {}, None)
 
 
-@pytest.mark.parametrize("version", ["0.1.0 cache 8", "99.0 cache 9"])
+@pytest.mark.parametrize("version", ["0.1.0 cache 9", "99.0 cache 10"])
 def test_a_cache_from_another_version_or_format_is_not_used(
     blog: Blog, monkeypatch: pytest.MonkeyPatch, version: str
 ) -> None:
@@ -339,3 +339,22 @@ def test_work_spread_over_workers_gives_the_same_output(
     for what in ("stories converted", "pages rendered"):
         reports = [report for report in seen if report[0] == what]
         assert len(reports) > 1 and reports[-1][1] == reports[-1][2], what
+
+
+def test_work_begun_elsewhere_that_fails_fails_here_once(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The forked process's error is not shown: the work is done again here, and its
+    error is raised here, once."""
+    monkeypatch.setattr(storyblog.parallel, "cores", lambda: 2)
+    calls = []
+
+    def unreadable() -> None:
+        calls.append(os.getpid())
+        raise PermissionError("not readable")
+
+    wait = storyblog.parallel.begun(unreadable)
+    with pytest.raises(PermissionError):
+        wait()
+    assert calls == [os.getpid()]  # the forked one's call is in its own memory
+    assert "not readable" not in capfd.readouterr().err

@@ -212,3 +212,30 @@ def test_the_comparison_catches_a_builder_that_skips_pages(
     builder.build()
     Builder(BuildOptions(blog.content, blog.templates, tmp_path / "clean")).build()
     assert tree(tmp_path / "site") != tree(tmp_path / "clean")
+
+
+def test_a_value_equal_in_python_but_shown_otherwise_renders_again(tmp_path: Path) -> None:
+    """`1`, `true` and `1.0` are equal in Python; a page that shows one is rendered again
+    when it becomes another."""
+    blog = RandomBlog(tmp_path, random.Random(2))
+    story_template = blog.templates / "story.html"
+    story_template.write_text(
+        story_template.read_text().replace(
+            "{% block content %}",
+            "{% block content %}{% if post.meta.rating is defined %}"
+            '<p id="rating">{{ post.meta.rating }}</p>{% endif %}',
+        )
+    )
+    story = blog.files("posts")[0]
+    text = story.read_text()
+    builder = Builder(BuildOptions(blog.content, blog.templates, tmp_path / "site"))
+    shown = []
+    for rating in ("1", "true", "1.0", "1"):
+        story.write_text(text.replace("---\n", f"---\nrating: {rating}\n", 1))
+        builder.build()
+        clean = tmp_path / f"clean-{len(shown)}"
+        Builder(BuildOptions(blog.content, blog.templates, clean)).build()
+        assert tree(tmp_path / "site") == tree(clean), f"after rating: {rating}"
+        page = next(p for p in clean.rglob("index.html") if 'id="rating"' in p.read_text())
+        shown.append(page.read_text().split('id="rating">')[1].split("<")[0])
+    assert shown == ["1", "True", "1.0", "1"]
