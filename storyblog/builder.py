@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import time
 from bisect import bisect_left
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -98,10 +100,26 @@ class Builder:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            return self._build()
+            with self._alone():
+                result = self._build()
+                if self.saving:
+                    self._save()
+                return result
         finally:
             if collecting:
                 gc.enable()
+
+    def save_cache(self) -> None:
+        """Keeps the last successful build's memory for the next build, in any process."""
+        with self._alone():
+            self._save()
+
+    def _alone(self) -> AbstractContextManager[None]:
+        """No other build of this blog runs meanwhile (with a cache: the lock is there)."""
+        if self.cache is None:
+            return nullcontext()
+        waiting = f"storyblog: waiting for another build into {self.options.output}/ to finish"
+        return self.cache.locked(lambda: print(waiting, file=sys.stderr))
 
     def _build(self) -> BuildResult:
         options = self.options
@@ -115,6 +133,8 @@ class Builder:
             if unchanged := self._unchanged_since_cached(inputs, outputs):
                 return replace(unchanged, seconds=time.perf_counter() - started)
             self._load_cache(outputs)
+        elif self.outputs is not None:  # a preview's memory: the output may have changed since
+            self._trust_outputs_as(files_under(options.output), self.outputs)
         if not (options.output / MARKER).is_file():  # a new output folder, or one deleted
             self.memory, self.outputs = RenderMemory(), None
         problems = Problems()
@@ -183,8 +203,6 @@ class Builder:
             warnings=problems.warnings,
         )
         self.unsaved = (inputs, taken_ns, result, self.outputs)
-        if self.saving:
-            self.save_cache()
         return result
 
     def _unchanged_since_cached(
@@ -215,14 +233,18 @@ class Builder:
         self.memory = RenderMemory.from_kept(state)
         self.templates_digest = state["templates_digest"]
         COMPILED.compiled.update(state["compiled_templates"])
+        self._trust_outputs_as(now, state["outputs"])
+
+    def _trust_outputs_as(self, now: dict[str, Stat], written: dict[str, Stat]) -> None:
+        """Forgets the pages whose files are not as the last build left them (deleted,
+        changed by hand or by another build): they are rendered again."""
         for path in list(self.memory.own):
             file = output_file(path)
-            if now.get(file) != state["outputs"].get(file):
+            if now.get(file) != written.get(file):
                 self.memory.forget(path)
         self.outputs = now
 
-    def save_cache(self) -> None:
-        """Keeps the last successful build's memory for the next build, in any process."""
+    def _save(self) -> None:
         if self.cache is None or self.unsaved is None:
             return
         inputs, taken_ns, result, outputs = self.unsaved

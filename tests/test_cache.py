@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +26,7 @@ import storyblog.parallel
 import storyblog.stats
 from storyblog import markup, render
 from storyblog.builder import Builder, BuildOptions, BuildResult
+from storyblog.cache import Cache
 from storyblog.errors import BuildFailed
 
 CACHED_SEQUENCES = 40
@@ -56,7 +58,8 @@ class Blog:
         return sorted((self.content / "posts").glob("*.md"))[0]
 
     def cache_files(self) -> list[Path]:
-        return sorted(self.cache.iterdir())
+        """The files that hold what the cache knows: its locks hold nothing."""
+        return sorted(path for path in self.cache.iterdir() if path.suffix != ".lock")
 
 
 @pytest.fixture
@@ -358,3 +361,36 @@ def test_work_begun_elsewhere_that_fails_fails_here_once(
         wait()
     assert calls == [os.getpid()]  # the forked one's call is in its own memory
     assert "not readable" not in capfd.readouterr().err
+
+
+def test_a_second_build_of_a_blog_waits_until_the_first_is_done(
+    blog: Blog, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The preview and a build in another terminal never stage or save at once."""
+    assert Builder(blog.options).cache is not None
+    holding, release = threading.Event(), threading.Event()
+
+    def first_build() -> None:
+        with Cache(blog.cache, blog.content, blog.options.output).locked(lambda: None):
+            holding.set()
+            release.wait()
+
+    first = threading.Thread(target=first_build, daemon=True)
+    first.start()
+    holding.wait()
+    second = threading.Thread(target=blog.build, daemon=True)
+    second.start()
+    told = ""
+    try:
+        for _ in range(3000):  # a guard against hanging, not a timing: the message comes first
+            told += capfd.readouterr().err
+            if "waiting for another build" in told:
+                break
+            time.sleep(0.01)
+        assert f"waiting for another build into {blog.options.output}/" in told
+        assert not blog.options.output.exists()  # nothing was written while it waited
+    finally:
+        release.set()
+    first.join()
+    second.join()
+    assert tree(blog.root / "site") == blog.clean()

@@ -239,3 +239,18 @@ def test_a_value_equal_in_python_but_shown_otherwise_renders_again(tmp_path: Pat
         page = next(p for p in clean.rglob("index.html") if 'id="rating"' in p.read_text())
         shown.append(page.read_text().split('id="rating">')[1].split("<")[0])
     assert shown == ["1", "True", "1.0", "1"]
+
+
+def test_a_long_lived_builder_mends_an_output_changed_behind_its_back(tmp_path: Path) -> None:
+    """The preview builds for hours: a page deleted or changed in site/ by hand, or by
+    another build, is written again, and a stray file goes, as a clean build would."""
+    blog = RandomBlog(tmp_path, random.Random(3))
+    builder = Builder(BuildOptions(blog.content, blog.templates, tmp_path / "site"))
+    builder.build()
+    pages = sorted((tmp_path / "site").rglob("index.html"))
+    pages[0].unlink()
+    pages[1].write_text("changed by hand")
+    (tmp_path / "site" / "stray.html").write_text("not the blog's")
+    builder.build()
+    Builder(BuildOptions(blog.content, blog.templates, tmp_path / "clean")).build()
+    assert tree(tmp_path / "site") == tree(tmp_path / "clean")
