@@ -12,10 +12,12 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --editable .
+	$(BIN)/python -m compileall -q storyblog
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --editable '.[test]'
+	$(BIN)/python -m compileall -q storyblog
 	touch $(VENV)/.installed $@
 
 serve: $(VENV)/.installed
