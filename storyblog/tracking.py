@@ -239,17 +239,17 @@ class Fingerprints:
         of, known = self.of, self._memo
         if type(value) is dict:
             return ("mapping", *[(k if type(k) is str else of(k), of(v)) for k, v in value.items()])
-        if isinstance(value, str) and len(value) >= LONG_TEXT:
-            digest = blake2b(value.encode(), digest_size=16).digest()
-            return ("text", type(value).__name__, digest)
-        if isinstance(value, str | int | float):  # a bool, a float, Markup: typed, and as shown
-            return (type(value).__name__, repr(value))
         if isinstance(value, tuple | list):
             if all(type(item) in PLAIN_TYPES for item in value):
                 return ("sequence", *value)  # a fast way for the common case
             # Stories, already known: found here, without a call for each.
             return ("sequence", *[known[id(item)][1] if id(item) in known else of(item)
                                   for item in value])  # fmt: skip
+        if isinstance(value, str) and len(value) >= LONG_TEXT:
+            digest = blake2b(value.encode(), digest_size=16).digest()
+            return ("text", type(value).__name__, digest)
+        if isinstance(value, str | int | float):  # a bool, a float, Markup: typed, and as shown
+            return (type(value).__name__, repr(value))
         if is_dataclass(value) and not isinstance(value, type):
             values = field_getter(type(value))(value)
             return (type(value).__name__, *map(self.of, values))
