@@ -20,7 +20,7 @@ from storyblog.builder import Builder, BuildOptions
 from storyblog.errors import BuildFailed
 from storyblog.tracking import RenderMemory
 
-SEQUENCES = 200
+SEQUENCES = 150
 EDITS_PER_SEQUENCE = 5
 WORDS = [
     "guest",
