@@ -241,9 +241,9 @@ class Fingerprints:
             return ("mapping", *[(k if type(k) is str else of(k), of(v)) for k, v in value.items()])
         if isinstance(value, tuple | list):
             if all(type(item) in PLAIN_TYPES for item in value):
-                return ("sequence", *value)  # a fast way for the common case
+                return (type(value).__name__, *value)  # a list and a tuple show otherwise
             # Stories, already known: found here, without a call for each.
-            return ("sequence", *[known[id(item)][1] if id(item) in known else of(item)
+            return (type(value).__name__, *[known[id(item)][1] if id(item) in known else of(item)
                                   for item in value])  # fmt: skip
         if isinstance(value, str) and len(value) >= LONG_TEXT:
             digest = blake2b(value.encode(), digest_size=16).digest()
@@ -261,6 +261,10 @@ class Fingerprints:
             return ("mapping", *[(of(k), of(v)) for k, v in value.items()])
         if isinstance(value, jinja2.Undefined):
             return ("undefined",)
+        if isinstance(value, bytes | bytearray):  # YAML's !!binary
+            return (type(value).__name__, blake2b(value, digest_size=16).digest())
+        if isinstance(value, set | frozenset):  # YAML's !!set
+            return (type(value).__name__, frozenset(map(of, value)))
         raise TypeError(f"storyblog cannot track a {type(value).__name__} given to templates")
 
     def same(self, access: Access) -> Access:

@@ -215,8 +215,9 @@ def test_the_comparison_catches_a_builder_that_skips_pages(
 
 
 def test_a_value_equal_in_python_but_shown_otherwise_renders_again(tmp_path: Path) -> None:
-    """`1`, `true` and `1.0` are equal in Python; a page that shows one is rendered again
-    when it becomes another."""
+    """`1`, `true` and `1.0` are equal in Python, as are a list and a tuple of the same
+    items; a page that shows one is rendered again when it becomes another. A set and
+    bytes (YAML's !!set and !!binary) are tracked too."""
     blog = RandomBlog(tmp_path, random.Random(2))
     story_template = blog.templates / "story.html"
     story_template.write_text(
@@ -230,7 +231,8 @@ def test_a_value_equal_in_python_but_shown_otherwise_renders_again(tmp_path: Pat
     text = story.read_text()
     builder = Builder(BuildOptions(blog.content, blog.templates, tmp_path / "site"))
     shown = []
-    for rating in ("1", "true", "1.0", "1"):
+    ratings = ("1", "true", "1.0", "1", "!!pairs [a: 1]", "[[a, 1]]", "!!set {a}", "!!binary aGk=")
+    for rating in ratings:
         story.write_text(text.replace("---\n", f"---\nrating: {rating}\n", 1))
         builder.build()
         clean = tmp_path / f"clean-{len(shown)}"
@@ -238,7 +240,8 @@ def test_a_value_equal_in_python_but_shown_otherwise_renders_again(tmp_path: Pat
         assert tree(tmp_path / "site") == tree(clean), f"after rating: {rating}"
         page = next(p for p in clean.rglob("index.html") if 'id="rating"' in p.read_text())
         shown.append(page.read_text().split('id="rating">')[1].split("<")[0])
-    assert shown == ["1", "True", "1.0", "1"]
+    assert shown == ["1", "True", "1.0", "1", "[(&#39;a&#39;, 1)]", "[[&#39;a&#39;, 1]]",
+                     "{&#39;a&#39;}", "b&#39;hi&#39;"]  # fmt: skip
 
 
 def test_a_long_lived_builder_mends_an_output_changed_behind_its_back(tmp_path: Path) -> None:

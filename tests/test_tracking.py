@@ -69,7 +69,12 @@ def test_reads_numbered_out_of_the_dict_s_order_compact_and_merge_by_number() ->
     assert by_page(reads) == {"kept/": before}
 
     worker = PageReads()
-    worker.add("new/", [story("a", "title"), story("b", "title"), story("x", "date")])
+    worker.add("new/", [story("a", "title"), story("b", "title")])
+    worker.add("other/", [story("x", "date")])
     worker.numbers = dict(reversed(worker.numbers.items()))
-    reads.merge(worker)
-    assert by_page(reads)["new/"] == {story("a", "title"), story("b", "title"), story("x", "date")}
+    numbers = reads.merge(worker)  # by the worker's numbers: a's title, b's title, x's date
+    read_here = reads.numbers
+    assert numbers == [read_here[story("a", "title")], read_here[story("b", "title")],
+                       read_here[story("x", "date")]]  # fmt: skip
+    assert by_page(reads)["new/"] == {story("a", "title"), story("b", "title")}
+    assert by_page(reads)["other/"] == {story("x", "date")}
