@@ -12,7 +12,7 @@ import sys
 import time
 from bisect import bisect_left
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -30,7 +30,14 @@ from storyblog.render import COMPILED, Renderer
 from storyblog.stats import Stat, settled, stat_of
 from storyblog.tracking import Fingerprints, RenderMemory, folder_digest
 from storyblog.urls import Urls, output_file
-from storyblog.writer import MARKER, Staging, WriteStats, check_output, write_site
+from storyblog.writer import (
+    MARKER,
+    Staging,
+    WriteStats,
+    check_output,
+    one_build_at_a_time,
+    write_site,
+)
 
 
 @dataclass(frozen=True)
@@ -83,8 +90,8 @@ class Builder:
         self.templates_digest = b""
         self.memory = RenderMemory()
         self.outputs: dict[str, Stat] | None = None
-        """Each file the last build left in the output, with its stat: the next build need
-        not look through the folder, nor the cache's manifest."""
+        """Each file the last build left in the output, with its stat: what the next build
+        compares the output with, and what the write need not look through again."""
         self.cache = (
             None if options.cache is None else Cache(options.cache, options.content, options.output)
         )
@@ -111,15 +118,14 @@ class Builder:
 
     def save_cache(self) -> None:
         """Keeps the last successful build's memory for the next build, in any process."""
-        with self._alone():
-            self._save()
+        if self.cache is not None and self.unsaved is not None:
+            with self._alone():
+                self._save()
 
     def _alone(self) -> AbstractContextManager[None]:
-        """No other build of this blog runs meanwhile (with a cache: the lock is there)."""
-        if self.cache is None:
-            return nullcontext()
+        """No other build into this output runs meanwhile."""
         waiting = f"storyblog: waiting for another build into {self.options.output}/ to finish"
-        return self.cache.locked(lambda: print(waiting, file=sys.stderr))
+        return one_build_at_a_time(self.options.output, lambda: print(waiting, file=sys.stderr))
 
     def _build(self) -> BuildResult:
         options = self.options

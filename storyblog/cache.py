@@ -11,7 +11,7 @@ changes to it since it was last saved whole, and a small manifest of every
 input's and output's size and times. When the manifest still holds, nothing has
 changed and the build is done without loading the state. An edit saves only its
 changes: saving the whole state of a big blog takes longer than the rest of the
-build. A fourth, a lock, lets one build of the blog run at a time.
+build.
 """
 
 from __future__ import annotations
@@ -20,11 +20,9 @@ import copyreg
 import os
 import pickle
 import struct
-import sys
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass
 from hashlib import blake2b
 from pathlib import Path
@@ -33,9 +31,6 @@ from typing import Any, BinaryIO
 
 from storyblog import __version__
 from storyblog.stats import Stat, stat_of
-
-if sys.platform != "win32":
-    import fcntl
 
 MAGIC = b"storyblog cache\n"
 HEADER = struct.Struct("<32sIQ")
@@ -85,26 +80,10 @@ class Cache:
         self.state_file = folder / f"{name}.state"
         self.changes_file = folder / f"{name}.changes"
         self.manifest_file = folder / f"{name}.manifest"
-        self.lock_file = folder / f"{name}.lock"
         # The state as last saved whole (copies of its dicts and lists), and its token: the
         # changes saved since name it, so that none is ever applied to another state.
         self._whole: State = {}
         self._token = b""
-
-    @contextmanager
-    def locked(self, waiting: Callable[[], None]) -> Iterator[None]:
-        """This blog's builds one at a time, in any process (the preview and a build in
-        another terminal): two at once would stage pages in one folder, and save states
-        that the other's output does not match. Told `waiting` when another one runs."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with self.lock_file.open("a") as file:  # closing it lets go of the lock
-            if sys.platform != "win32":  # Windows has no flock: no lock there
-                try:
-                    fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    waiting()
-                    fcntl.flock(file, fcntl.LOCK_EX)
-            yield
 
     def load_state(self) -> State | None:
         whole = _load(self.state_file)
@@ -263,7 +242,7 @@ def files_under(root: Path) -> dict[str, Stat]:
     """Every file under root, by its path relative to root."""
     start = len(str(root)) + 1
     return {
-        entry.path[start:]: stat_of(entry.stat())
+        entry.path[start:].replace(os.sep, "/"): stat_of(entry.stat())
         for entry in _walk(str(root))
         if not entry.is_dir(follow_symlinks=False)
     }

@@ -115,9 +115,9 @@ def main(argv: Sequence[str] | None = None, *, hard_exit: bool = False) -> int:
             builder = Builder(options)
             report_success(builder.build(), options.output)
             if hard_exit:
-                with suppress(OSError):  # a closed terminal: the blog is built all the same
-                    sys.stdout.flush()
-                    sys.stderr.flush()
+                for stream in (sys.stdout, sys.stderr):
+                    with suppress(OSError):  # a closed terminal: the blog is built all the same
+                        stream.flush()
                 os._exit(EXIT_OK)
     except BuildFailed as failure:
         report_failure(failure.problems, options.output)

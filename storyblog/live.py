@@ -35,6 +35,7 @@ from watchdog.observers.api import ObservedWatch
 from storyblog.builder import Builder, BuildOptions
 from storyblog.errors import BuildFailed, UsageError, plural
 from storyblog.serve import Preview, Served, announce, create_server
+from storyblog.writer import MARKER
 
 DEBOUNCE_SECONDS = 0.015
 CHANGES: list[type[FileSystemEvent]] = [
@@ -129,7 +130,8 @@ class Rebuilder(FileSystemEventHandler):
             errors = tuple(str(problem) for problem in failure.problems if not problem.is_warning)
             for problem in failure.problems:
                 print(problem, file=sys.stderr)
-            kept = "keeps the last good pages and " if self.builder.outputs is not None else ""
+            has_pages = (self.builder.options.output / MARKER).is_file()
+            kept = "keeps the last good pages and " if has_pages else ""
             print(f"{what}: {plural(len(errors), 'error', 'errors')}; the preview {kept}"
                   "shows the errors in the browser", file=sys.stderr)  # fmt: skip
             self.preview.publish(False, errors)

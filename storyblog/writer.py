@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Collection, Iterable, Set
+import sys
+from collections.abc import Callable, Collection, Iterable, Iterator, Set
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from storyblog.errors import UsageError
 from storyblog.models import StaticFile
+
+if sys.platform != "win32":
+    import fcntl
 
 MARKER = ".storyblog"
 STAGING = ".storyblog-staging"
@@ -51,6 +56,36 @@ def check_output(output_dir: Path) -> None:
         f"the output folder {output_dir} holds files that storyblog did not write ({shown}), "
         "and a build would replace them: build into a new or empty folder with --output DIR"
     )
+
+
+@contextmanager
+def one_build_at_a_time(output_dir: Path, waiting: Callable[[], None]) -> Iterator[None]:
+    """Builds into one output folder run one at a time, in any process and whatever their
+    cache (the preview, and a build in another terminal): two at once would stage pages
+    in one folder, and each would remember an output that the other has changed. The
+    lock is on the folder that holds the output folder, which is there before the first
+    build makes it (so builds into two folders side by side wait for each other too);
+    `waiting` is told when another build holds it. Where a lock cannot be had (no flock
+    on Windows, or a file system without it), builds go on without one."""
+    holder = output_dir.resolve().parent
+    try:
+        holder.mkdir(parents=True, exist_ok=True)
+        handle = os.open(holder, os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        if sys.platform != "win32":
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                waiting()
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            except OSError:
+                pass  # a lock this file system does not keep: the build goes on without
+        yield
+    finally:
+        os.close(handle)  # which lets go of the lock
 
 
 def safe_join(root: Path, relative: str) -> Path:
