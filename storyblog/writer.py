@@ -71,7 +71,9 @@ def one_build_at_a_time(output_dir: Path, waiting: Callable[[], None]) -> Iterat
     try:
         holder.mkdir(parents=True, exist_ok=True)
         handle = os.open(holder, os.O_RDONLY)
-    except OSError:
+    except OSError:  # not a folder that opens (Windows): no lock
+        handle = None
+    if handle is None:
         yield
         return
     try:
