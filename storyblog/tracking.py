@@ -223,8 +223,8 @@ class Fingerprints:
             yield self.of(value)
 
     def of(self, value: object) -> Hashable:
-        """The value itself for short text and numbers, the key for a tracked object (its own
-        reads are noted one by one), a tuple of the parts' fingerprints for anything else."""
+        """The value itself for short text and whole numbers, the key for a tracked object (its
+        own reads are noted one by one), a tuple of the parts' fingerprints for anything else."""
         long_text = isinstance(value, str) and len(value) >= LONG_TEXT
         if type(value) in PLAIN_TYPES and not long_text:
             return value
