@@ -52,8 +52,11 @@ class CalendarDay:
     number: int
     """0 for a cell that belongs to the month before or after."""
     href: str | None = None
-    label: str = ""
-    """What the link leads to, for its title and for screen readers."""
+    when: str = ""
+    """`March 10, 2024`: with the stories' titles, the link's title for screen readers."""
+    stories: tuple[Story, ...] = ()
+    """The stories themselves, not their titles: a template that shows a title reads it, so
+    an edited title is tracked to the pages that show it."""
 
 
 PLAIN_DAYS = tuple(CalendarDay(number) for number in range(32))
@@ -115,10 +118,10 @@ class Calendars:
             return PLAIN_DAYS[number]
         when = f"{MONTH_NAMES[month - 1]} {number}, {year}"
         if len(stories) == 1:
-            story = stories[0]
-            return CalendarDay(number, self.urls.url_for("story", story), f"{when}: {story.title}")
-        href = f"{self.month_href((year, month))}#{day_anchor(number)}"
-        return CalendarDay(number, href, f"{when}: {len(stories)} stories")
+            href = self.urls.url_for("story", stories[0])
+        else:
+            href = f"{self.month_href((year, month))}#{day_anchor(number)}"
+        return CalendarDay(number, href, when, tuple(stories))
 
     def _link(self, month: Month | None) -> Link | None:
         return None if month is None else Link(month_title(month), self.month_href(month))
