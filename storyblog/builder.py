@@ -24,9 +24,10 @@ from storyblog.errors import BuildFailed, Problem, Problems, UsageError
 from storyblog.markup import convert_all
 from storyblog.models import Site
 from storyblog.parallel import Progress, begun
-from storyblog.plan import plan_pages
-from storyblog.reader import ReadMemo, read_site
+from storyblog.plan import PageSpec, plan_pages
+from storyblog.reader import ReadMemo, read_site, read_stories
 from storyblog.render import COMPILED, Renderer
+from storyblog.shown import edited_files, model_of
 from storyblog.stats import Stat, settled, stat_of
 from storyblog.tracking import Fingerprints, RenderMemory, folder_digest
 from storyblog.urls import Urls, output_file
@@ -99,6 +100,8 @@ class Builder:
         self.saving = True
         """False while the preview rebuilds on every save: it saves once, when it stops."""
         self.unsaved: tuple[dict[str, Stat], int, BuildResult, dict[str, Stat]] | None = None
+        self.planned: tuple[Site, list[PageSpec]] | None = None
+        """The last build's model and plan, for the model the cache keeps (shown.py)."""
 
     def build(self) -> BuildResult:
         """One build, with the cyclic garbage collector paused: a big blog is millions of
@@ -136,8 +139,12 @@ class Builder:
         if self.cache and not self.cache_loaded:
             # The output is looked through by another process while this one loads the cache.
             outputs = begun(partial(files_under, options.output))
-            if unchanged := self._unchanged_since_cached(inputs, outputs):
-                return replace(unchanged, seconds=time.perf_counter() - started)
+            manifest = self.cache.load_manifest()
+            done = self._unchanged_since(manifest, inputs, outputs) or (
+                self.saving and self._edited_since(manifest, inputs, taken_ns, outputs)
+            )
+            if done:
+                return replace(done, seconds=time.perf_counter() - started)
             self._load_cache(outputs)
         elif self.outputs is not None:  # a preview's memory: the output may have changed since
             self._trust_outputs_as(files_under(options.output), self.outputs)
@@ -209,14 +216,17 @@ class Builder:
             warnings=problems.warnings,
         )
         self.unsaved = (inputs, taken_ns, result, self.outputs)
+        self.planned = (site, specs)
         return result
 
-    def _unchanged_since_cached(
-        self, inputs: dict[str, Stat], outputs: Callable[[], dict[str, Stat]]
+    def _unchanged_since(
+        self,
+        manifest: Manifest | None,
+        inputs: dict[str, Stat],
+        outputs: Callable[[], dict[str, Stat]],
     ) -> BuildResult | None:
         """The last build's result, when neither its inputs nor its output have changed since
         (nor could have, unseen): this build would render and write nothing."""
-        manifest = self.cache.load_manifest() if self.cache else None
         if manifest is None or manifest.options != self.options or manifest.inputs != inputs:
             return None
         if not all(settled(stat, manifest.taken_ns) for stat in manifest.inputs.values()):
@@ -226,6 +236,60 @@ class Builder:
         last: BuildResult = manifest.result
         return replace(last, rendered=0, written=0, unchanged=last.written + last.unchanged,
                        removed=0)  # fmt: skip
+
+    def _edited_since(
+        self,
+        manifest: Manifest | None,
+        inputs: dict[str, Stat],
+        taken_ns: int,
+        outputs: Callable[[], dict[str, Stat]],
+    ) -> BuildResult | None:
+        """The build, when the only changes since the last are to what stories show: built
+        from the last build's model (shown.py). None when it takes the whole build, which
+        also reports any problem."""
+        options = self.options
+        if self.cache is None or manifest is None or manifest.options != options:
+            return None
+        edited = edited_files(manifest.inputs, manifest.taken_ns, inputs)
+        if not edited or any(problem.path in edited for problem in manifest.result.warnings):
+            return None
+        model = self.cache.load_model(manifest.model)
+        if model is None:
+            return None
+        files = [Path(path) for path in edited]
+        sources = {story.source for story in model.site.stories}
+        if not all(file.is_relative_to(options.content)
+                   and file.relative_to(options.content).as_posix() in sources
+                   for file in files):  # fmt: skip
+            return None
+        problems = Problems()
+        edits = read_stories(options.content, files, model.site, problems, inputs)
+        to_render = None if problems.found else model.edit(edits)
+        if to_render is None or outputs() != manifest.outputs:
+            return None
+
+        blog, urls = Blog(model.site), Urls(model.site.config.base_url)
+        COMPILED.compiled.update(model.compiled)
+        renderer = self._renderer()
+        renderer.use(urls, template_globals(blog, urls), Fingerprints(blog))
+        kept = manifest.outputs.keys() - {MARKER}
+        staging = Staging(options.output)
+        try:
+            rendered = renderer.render_all(model.plans_of(to_render), staging, options.progress)
+            if rendered.problems:
+                return None
+            stats = write_site(staging, kept, rendered.staged, (), kept)
+        finally:
+            staging.close()
+        model.rendered(rendered.reads)
+        self.outputs = manifest.outputs
+        outputs_now = self._outputs_now(stats)
+        result: BuildResult = replace(
+            manifest.result, rendered=len(rendered.reads.pages), written=len(stats.written),
+            unchanged=stats.unchanged, removed=0,
+        )  # fmt: skip
+        self.cache.save_edits(model, Manifest(options, taken_ns, inputs, outputs_now, result))
+        return result
 
     def _load_cache(self, outputs: Callable[[], dict[str, Stat]]) -> None:
         """The last build's memory, for the pages whose files are still as it wrote them."""
@@ -251,7 +315,7 @@ class Builder:
         self.outputs = now
 
     def _save(self) -> None:
-        if self.cache is None or self.unsaved is None:
+        if self.cache is None or self.unsaved is None or self.planned is None:
             return
         inputs, taken_ns, result, outputs = self.unsaved
         self.unsaved = None
@@ -268,7 +332,8 @@ class Builder:
             "compiled_templates": COMPILED.compiled,
             "outputs": outputs,  # a page whose file changed since is rendered again
         }
-        self.cache.save(state, Manifest(options, taken_ns, inputs, outputs, result))
+        model = model_of(*self.planned, self.memory.reads, COMPILED.compiled)
+        self.cache.save(state, Manifest(options, taken_ns, inputs, outputs, result), model)
 
     def _outputs_now(self, stats: WriteStats) -> dict[str, Stat]:
         """The output's files and their stats after a write: only the files it wrote (the
@@ -285,6 +350,7 @@ class Builder:
         templates_digest = folder_digest(self.options.templates, skip="static")
         if self.renderer is None or templates_digest != self.templates_digest:
             self.renderer = Renderer(self.options.templates)
+            self.renderer.compile_all()
             self.templates_digest = templates_digest
         return self.renderer
 

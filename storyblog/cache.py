@@ -6,12 +6,14 @@ temporary name and then renamed, and carries storyblog's version and a
 checksum: a cache from another version, or a corrupt or half-written one, is
 never trusted; the build starts afresh and writes a good one.
 
-Three files per blog: the state (what each file made, what each page read), the
-changes to it since it was last saved whole, and a small manifest of every
+Five files per blog: the state (what each file made, what each page read), the
+changes to it since it was last saved whole, the model of the last build
+(shown.py) with the edits built from it since, and a small manifest of every
 input's and output's size and times. When the manifest still holds, nothing has
 changed and the build is done without loading the state. An edit saves only its
 changes: saving the whole state of a big blog takes longer than the rest of the
-build.
+build. The manifest names the model and edits it was saved with, so that an edit
+is built from the model only when the two agree.
 """
 
 from __future__ import annotations
@@ -23,19 +25,20 @@ import struct
 import tempfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from hashlib import blake2b
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, BinaryIO
 
 from storyblog import __version__
+from storyblog.shown import Model
 from storyblog.stats import Stat, stat_of
 
 MAGIC = b"storyblog cache\n"
 HEADER = struct.Struct("<32sIQ")
 """The version (padded), the checksum (CRC-32) and the length of the pickled payload."""
-FORMAT = 10
+FORMAT = 11
 """The shape of what is saved: counted up whenever it changes within a version."""
 VERSION = f"{__version__} cache {FORMAT}".encode().ljust(32, b"\0")
 
@@ -59,6 +62,8 @@ class Manifest:
     outputs: dict[str, Stat]
     result: Any
     """The build's BuildResult, to report again when nothing changed."""
+    model: bytes = b""
+    """The token of the model, or of the edits to it, saved with this manifest."""
 
 
 State = dict[str, Any]
@@ -80,10 +85,13 @@ class Cache:
         self.state_file = folder / f"{name}.state"
         self.changes_file = folder / f"{name}.changes"
         self.manifest_file = folder / f"{name}.manifest"
+        self.model_file = folder / f"{name}.model"
+        self.edits_file = folder / f"{name}.edits"
         # The state as last saved whole (copies of its dicts and lists), and its token: the
         # changes saved since name it, so that none is ever applied to another state.
         self._whole: State = {}
         self._token = b""
+        self._model_token = b""
 
     def load_state(self) -> State | None:
         whole = _load(self.state_file)
@@ -104,10 +112,33 @@ class Cache:
         manifest = _load(self.manifest_file)
         return manifest if isinstance(manifest, Manifest) else None
 
-    def save(self, state: State, manifest: Manifest) -> None:
+    def load_model(self, token: bytes) -> Model | None:
+        """The model with the edits built from it since, when they are what the token names."""
+        saved = _load(self.model_file)
+        if not (isinstance(saved, tuple) and len(saved) == 2 and isinstance(saved[1], Model)):
+            return None
+        self._model_token, model = saved
+        now = self._model_token
+        edits = _load(self.edits_file)
+        if isinstance(edits, tuple) and len(edits) == 4 and edits[0] == now:
+            now, model.edited, model.reread = edits[1:]
+        return model.with_edits() if now == token else None
+
+    def save_edits(self, model: Model, manifest: Manifest) -> None:
+        """The edits built from the model loaded, then the manifest that names them."""
+        token = os.urandom(16)
+        _save(self.edits_file, (self._model_token, token, model.edited, model.reread))
+        _save(self.manifest_file, replace(manifest, model=token))
+
+    def save(self, state: State, manifest: Manifest, model: Model) -> None:
         """The state's changes since it was saved whole, or the whole state when they are
-        many; then the manifest, which is only ever as new as the state beside it."""
+        many, and the model; then the manifest, which is only ever as new as the state
+        and the model beside it."""
         self.folder.mkdir(parents=True, exist_ok=True)
+        model_token = os.urandom(16)
+        _save(self.model_file, (model_token, model))
+        self.edits_file.unlink(missing_ok=True)
+        self._model_token, manifest = model_token, replace(manifest, model=model_token)
         changes, count = _changes(self._whole, state) if self._token else ({}, 0)
         entries = sum(len(part) for part in state.values() if isinstance(part, dict | list))
         if self._token and count <= entries * WHOLE_AGAIN_AT:

@@ -163,6 +163,19 @@ def read_site(
     )
 
 
+def read_stories(
+    content_dir: Path, files: list[Path], site: Site, problems: Problems, stats: Mapping[str, Stat]
+) -> list[Story]:
+    """These story files alone, as read_site would make them in this site (of the same
+    authors and settings, and with no tag spelled anew); the problems are in `problems`."""
+    reader = Reader(content_dir, problems, ReadMemo(), stats)
+    drafts = reader.story_files(files, site.config.tz, {author.slug for author in site.authors})
+    bodies = convert_all([Document(cast(str, body.text), prefix)
+                          for body, prefix in (draft.markdown() for draft in drafts)])  # fmt: skip
+    authors = {author.slug: author for author in site.authors}
+    return [draft.finish(body, authors) for draft, body in zip(drafts, bodies, strict=True)]
+
+
 def sort_newest_first(stories: Iterable[Story]) -> tuple[Story, ...]:
     return tuple(sorted(stories, key=lambda s: (s.date, s.source), reverse=True))
 
@@ -332,13 +345,17 @@ class Reader:
 
     def stories(self, tz: tzinfo, author_slugs: set[str], drafts: bool) -> list[StoryDraft]:
         """Each story, checked; drafts are checked too, but kept only when asked for."""
-        files = self.markdown_files("posts", recursive=True)
-        check = partial(self._story, tz=tz, author_slugs=author_slugs)
-        checked = self._each(files, check, (str(tz), frozenset(author_slugs)))
+        checked = self.story_files(self.markdown_files("posts", recursive=True), tz, author_slugs)
         kept = [story for story in checked if drafts or not story.draft]
         self._check_one_story_per_address(kept)
         self._check_one_tag_per_address(kept)
         return kept
+
+    def story_files(
+        self, files: list[Path], tz: tzinfo, author_slugs: set[str]
+    ) -> list[StoryDraft]:
+        check = partial(self._story, tz=tz, author_slugs=author_slugs)
+        return self._each(files, check, (str(tz), frozenset(author_slugs)))
 
     def _story(
         self, source: Source, problems: Problems, tz: tzinfo, author_slugs: set[str]

@@ -12,7 +12,7 @@ import pydoc
 import re
 import traceback
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass, fields, is_dataclass
 from functools import partial
 from pathlib import Path
@@ -85,6 +85,15 @@ class Renderer:
         self.env.filters["plural"] = plural
         self.env.globals["cached"] = self.cached
         self.partials: dict[Hashable, tuple[Markup, set[Access]]] = {}
+
+    def compile_all(self) -> None:
+        """Compiles every template once, here: not again in each worker the pages are spread
+        over, and all of them kept by the cache. A template's mistakes are reported when a
+        page uses it."""
+        for name in self.env.list_templates():
+            if not name.startswith("static/"):
+                with suppress(jinja2.TemplateError, UnicodeError):
+                    self.env.get_template(name)
 
     def use(self, urls: Urls, globals_: Mapping[str, Any], fingerprints: Fingerprints) -> None:
         """This build's addresses, template globals and tracked objects."""

@@ -24,6 +24,7 @@ from typing import Any
 import jinja2
 
 from storyblog.archive import Blog
+from storyblog.models import Story
 
 Key = tuple[str, ...]
 """Names a story, author, page, the blog or the site across builds. A story's key holds
@@ -195,18 +196,17 @@ class PageReads:
 class Fingerprints:
     """Stable fingerprints of one build's values, and the objects whose reads are noted."""
 
-    def __init__(self, blog: Blog, before: Mapping[Key, object] | None = None) -> None:
+    def __init__(self, blog: Blog | None, before: Mapping[Key, object] | None = None) -> None:
         """`before`: the last build's objects, whose very keys this build takes where they
-        are equal, so that the fingerprints and reads that hold them compare at once."""
-        site = blog.site
-        objects: dict[Key, object] = {("blog",): blog, ("site",): site}
-        for story in site.stories:
-            key = ("story", story.source, story.slug, story.date.isoformat())
-            objects[key] = story
-        for author in site.authors:
-            objects[("author", author.slug)] = author
-        for page in site.pages:
-            objects[("page", page.source, page.slug)] = page
+        are equal, so that the fingerprints and reads that hold them compare at once.
+        Without a blog, no object is tracked: values are only fingerprinted."""
+        objects: dict[Key, object] = {}
+        if blog is not None:
+            site = blog.site
+            objects.update({("blog",): blog, ("site",): site})
+            objects.update((story_key(story), story) for story in site.stories)
+            objects.update((("author", author.slug), author) for author in site.authors)
+            objects.update((("page", page.source, page.slug), page) for page in site.pages)
         same = {key: key for key in before or ()}
         self.objects = {same.get(key, key): value for key, value in objects.items()}
         self.keys = {id(value): key for key, value in self.objects.items()}
@@ -284,6 +284,10 @@ class Fingerprints:
                 value = env.getattr(owner, name) if kind == "attr" else env.getitem(owner, name)
                 self._now[access] = self.of(value)
         return self._now[access]
+
+
+def story_key(story: Story) -> Key:
+    return ("story", story.source, story.slug, story.date.isoformat())
 
 
 class TrackingEnvironment(jinja2.Environment):

@@ -27,6 +27,8 @@ import storyblog.stats
 from storyblog import markup, render
 from storyblog.builder import Builder, BuildOptions, BuildResult
 from storyblog.errors import BuildFailed
+from storyblog.shown import Model
+from storyblog.tracking import PageReads
 from storyblog.writer import one_build_at_a_time
 
 CACHED_SEQUENCES = 40
@@ -199,7 +201,7 @@ def test_an_edit_saves_only_its_changes_and_they_load_as_saved(tmp_path: Path) -
     cache = storyblog.cache.Cache(tmp_path / "cache", tmp_path / "content", tmp_path / "site")
     state = {"pages": {f"p{n}": (n, "x") for n in range(1000)}, "seen": list(range(1000)),
              "options": "first"}  # fmt: skip
-    cache.save(state, manifest(1))
+    cache.save(state, manifest(1), MODEL)
     assert not cache.changes_file.exists()
     loaded = storyblog.cache.Cache(cache.folder, tmp_path / "content", tmp_path / "site")
     state = loaded.load_state()
@@ -210,14 +212,14 @@ def test_an_edit_saves_only_its_changes_and_they_load_as_saved(tmp_path: Path) -
     state["seen"][3:5] = [-1, -2]
     del state["seen"][-10:]
     state["options"] = "second"
-    loaded.save(state, manifest(2))
+    loaded.save(state, manifest(2), MODEL)
     whole_size = cache.state_file.stat().st_size
     assert cache.changes_file.stat().st_size < whole_size / 10
     again = storyblog.cache.Cache(cache.folder, tmp_path / "content", tmp_path / "site")
     assert again.load_state() == state
     for page in range(600):  # many changes: the whole state is saved again, without changes
         state["pages"][f"p{page}"] = ("edited again",)
-    again.save(state, manifest(3))
+    again.save(state, manifest(3), MODEL)
     assert not cache.changes_file.exists()
     assert (
         storyblog.cache.Cache(cache.folder, tmp_path / "content", tmp_path / "site").load_state()
@@ -228,15 +230,15 @@ def test_an_edit_saves_only_its_changes_and_they_load_as_saved(tmp_path: Path) -
 def test_changes_are_never_applied_to_another_state(tmp_path: Path) -> None:
     folders = tmp_path / "cache", tmp_path / "content", tmp_path / "site"
     first = storyblog.cache.Cache(*folders)
-    first.save({"pages": {f"p{n}": n for n in range(100)}}, manifest(1))
+    first.save({"pages": {f"p{n}": n for n in range(100)}}, manifest(1), MODEL)
     second = storyblog.cache.Cache(*folders)
     state = second.load_state()
     assert state is not None
     state["pages"]["p1"] = "changed"
-    second.save(state, manifest(2))
+    second.save(state, manifest(2), MODEL)
     assert second.changes_file.exists()
     saved_changes = second.changes_file.read_bytes()
-    first.save({"pages": {"z": 26}}, manifest(3))  # another build saves a new whole state
+    first.save({"pages": {"z": 26}}, manifest(3), MODEL)  # another build saves a new whole state
     second.changes_file.write_bytes(saved_changes)  # and the old changes are found beside it
     assert storyblog.cache.Cache(*folders).load_state() == {"pages": {"z": 26}}
 
@@ -259,7 +261,11 @@ def manifest(number: int) -> storyblog.cache.Manifest:
     return storyblog.cache.Manifest(None, number, {}, {}, None)
 
 
-@pytest.mark.parametrize("version", ["0.1.0 cache 9", "99.0 cache 10"])
+MODEL = Model(None, {}, [], PageReads(), {})  # type: ignore[arg-type]
+"""A model of nothing, for the tests of the state alone."""
+
+
+@pytest.mark.parametrize("version", ["0.1.0 cache 10", "99.0 cache 11"])
 def test_a_cache_from_another_version_or_format_is_not_used(
     blog: Blog, monkeypatch: pytest.MonkeyPatch, version: str
 ) -> None:
@@ -278,7 +284,7 @@ def test_two_blogs_sharing_a_cache_folder_keep_apart(tmp_path: Path) -> None:
     for blog in (first, second, first, second):
         blog.build()
         assert tree(blog.root / "site") == blog.clean()
-    assert len(first.cache_files()) == 6  # for each: the state, its changes, the manifest
+    assert len(first.cache_files()) == 8  # for each: the state, its changes, model, manifest
 
 
 def test_random_edits_with_a_new_builder_each_time_match_a_clean_build(tmp_path: Path) -> None:

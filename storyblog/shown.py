@@ -1,0 +1,188 @@
+"""Edits to what stories show, built from the last build's plan without reading the blog.
+
+Most edits change what a story shows, not where the blog puts it: its body, its
+title, its summary. Nothing the build works out in Python (addresses, order,
+groupings, calendars, lessons) depends on those values; only templates read
+them, and the page tracking knows which pages did. So each build keeps a model:
+the blog, each page's plan, and which pages read which of those values. A later
+build whose only changes are such edits loads the model, not the whole cache,
+puts the new values into the stories, and renders only the pages that read them.
+Any other change (a new story, a date, a tag, a template) takes the whole build.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from storyblog.models import Site, Story
+from storyblog.plan import PageSpec
+from storyblog.stats import Stat, settled
+from storyblog.tracking import Access, Fingerprints, PageReads, story_key
+
+SHOWN = frozenset(("title", "summary", "body_html", "meta"))
+"""A story's values that only templates use."""
+PLAIN = frozenset((str, int, bool, float, type(None)))
+"""Values not worth keeping once for several plans."""
+
+
+@dataclass
+class Model:
+    """The last build's blog and plan, and the edits to shown values built since."""
+
+    site: Site
+    plans: dict[str, bytes]
+    """The plan of each page that shows a story's SHOWN values, pickled on its own, with
+    the stories, authors and pages it holds named by their place in the site, and the
+    values it shares with other plans by theirs in `shared`."""
+    shared: list[bytes]
+    """The values that several plans hold (a month's calendar), each pickled once."""
+    shows: PageReads
+    """Which pages read which SHOWN value of which story."""
+    compiled: dict[str, bytes]
+    """The compiled templates (checked against each template's source when used)."""
+    edited: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The SHOWN values edited since, by story file."""
+    reread: dict[str, tuple[Access, ...]] = field(default_factory=dict)
+    """What the pages rendered since read of SHOWN values, by page."""
+
+    def with_edits(self) -> Model:
+        """The model as the builds since the last whole one left it."""
+        stories = tuple(replace(story, **self.edited[story.source])
+                        if story.source in self.edited else story
+                        for story in self.site.stories)  # fmt: skip
+        self.site = replace(self.site, stories=stories)
+        for path, reads in self.reread.items():
+            self.shows.add(path, reads)
+        return self
+
+    def edit(self, stories: Iterable[Story]) -> set[str] | None:
+        """Puts the SHOWN values of these stories, read again, into the model: the pages
+        that read any that changed. None when a story changed in anything else, or is not
+        in the model: then the whole build is needed."""
+        site = self.site
+        fingerprints = Fingerprints(None)
+        by_source = {story.source: story for story in site.stories}
+        changed: dict[str, dict[str, Any]] = {}
+        for new in stories:
+            old = by_source.get(new.source)
+            if old is None:
+                return None
+            for name in (f.name for f in fields(Story)):
+                value = getattr(new, name)
+                if fingerprints.of(getattr(old, name)) != fingerprints.of(value):
+                    if name not in SHOWN:
+                        return None
+                    changed.setdefault(old.source, {})[name] = value
+        reads = {(story_key(by_source[source]), name)
+                 for source, values in changed.items() for name in values}  # fmt: skip
+        numbers = {n for (key, _, name), n in self.shows.numbers.items() if (key, name) in reads}
+        for source, values in changed.items():
+            self.edited[source] = {**self.edited.get(source, {}), **values}
+        self.site = replace(site, stories=tuple(
+            replace(story, **changed[story.source]) if story.source in changed else story
+            for story in site.stories
+        ))  # fmt: skip
+        return {path for path, read in self.shows.pages.items() if not numbers.isdisjoint(read)}
+
+    def plans_of(self, paths: Collection[str]) -> list[PageSpec]:
+        """The plans of these pages, holding this model's very stories, authors and pages
+        (which the page tracking knows by identity)."""
+        tracked = _tracked(self.site)
+        shared: dict[int, object] = {}
+
+        def load(data: bytes) -> Any:
+            unpickler = pickle.Unpickler(io.BytesIO(data))
+            unpickler.persistent_load = held  # type: ignore[method-assign]
+            return unpickler.load()
+
+        def held(number: int) -> object:
+            if number >= 0:
+                return tracked[number]
+            if number not in shared:
+                shared[number] = load(self.shared[-1 - number])
+            return shared[number]
+
+        return [load(data) for path, data in self.plans.items() if path in paths]
+
+    def rendered(self, reads: PageReads) -> None:
+        """Notes what the pages just rendered read of SHOWN values."""
+        for path, numbers in shown_reads(reads).items():
+            self.reread[path] = numbers
+            self.shows.add(path, numbers)
+
+
+def model_of(
+    site: Site, specs: Sequence[PageSpec], reads: PageReads, compiled: Mapping[str, bytes]
+) -> Model:
+    """The model of a whole build: its site and plan, and what its pages read."""
+    shows = PageReads()
+    for path, accesses in shown_reads(reads).items():
+        shows.add(path, accesses)
+    shown = [spec for spec in specs if spec.path in shows.pages]
+    tracked = _tracked(site)
+    shared = _shared(shown, {id(value) for value in tracked})
+    held = {id(value): number for number, value in enumerate(tracked)}
+    held.update((id(value), -1 - number) for number, value in enumerate(shared))
+    file = io.BytesIO()
+    pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def pickled(value: object) -> bytes:
+        """The value, and what it holds that is held elsewhere by its number."""
+        pickler.persistent_id = lambda part: None if part is value else held.get(id(part))  # type: ignore[method-assign]
+        file.seek(0)
+        file.truncate()
+        pickler.clear_memo()
+        pickler.dump(value)
+        return file.getvalue()
+
+    plans = {spec.path: pickled(spec) for spec in shown}
+    return Model(site, plans, [pickled(value) for value in shared], shows, dict(compiled))
+
+
+def _shared(specs: Sequence[PageSpec], tracked: set[int]) -> list[object]:
+    """The values, or items of values, that several plans hold and the site does not."""
+    seen: dict[int, object] = {}
+    plans: Counter[int] = Counter()
+    for spec in specs:
+        for value in spec.context.values():
+            for part in (value, *value) if isinstance(value, list | tuple) else (value,):
+                if type(part) not in PLAIN and id(part) not in tracked:
+                    seen[id(part)] = part
+                    plans[id(part)] += 1
+    return [seen[number] for number, count in plans.items() if count > 1]
+
+
+def shown_reads(reads: PageReads) -> dict[str, tuple[Access, ...]]:
+    """Each page's reads of SHOWN values, for the pages that make any."""
+    wanted = {number: access for access, number in reads.numbers.items()
+              if access[0][0] == "story" and access[2] in SHOWN}  # fmt: skip
+    found = {}
+    for path, numbers in reads.pages.items():
+        shown = tuple(wanted[number] for number in numbers if number in wanted)
+        if shown:
+            found[path] = shown
+    return found
+
+
+def _tracked(site: Site) -> list[object]:
+    """The objects a plan holds by reference, in an order the model keeps."""
+    return [*site.stories, *site.authors, *site.pages]
+
+
+def edited_files(
+    before: Mapping[str, Stat], taken_ns: int, now: Mapping[str, Stat]
+) -> list[str] | None:
+    """The files (not folders: a save by renaming changes its folder too) whose stat is
+    not as it was taken at taken_ns, or was taken too soon after a save to show a second;
+    None when files were added or removed."""
+    if before.keys() != now.keys():
+        return None
+    changed = [path for path, stat in now.items()
+               if stat != before[path] or not settled(before[path], taken_ns)]  # fmt: skip
+    return [path for path in changed if not os.path.isdir(path)]

@@ -1,0 +1,193 @@
+"""Edits to what stories show are built from the last build's model, and never go stale.
+
+A build whose only changes are to stories' bodies, titles, summaries or extra
+front matter renders just the pages that read them (shown.py). Each build here
+is made by a new Builder, as a new process would make it, and compared with a
+clean build: after random edits, with the model or its edits damaged, and with
+a story that has a warning.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from test_incremental import WORDS, RandomBlog, tree
+
+import storyblog.stats
+from storyblog.builder import Builder, BuildOptions, BuildResult
+from storyblog.errors import BuildFailed
+from storyblog.shown import edited_files
+from storyblog.stats import stat_of
+
+SEQUENCES = 12
+STEPS = 8
+
+
+@pytest.fixture(autouse=True)
+def settled_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file saved a moment ago counts as settled: otherwise every file these tests write
+    would be read again for two seconds, and no edit would be built from the model."""
+    monkeypatch.setattr(storyblog.stats, "RACY_NS", -(10**12))
+
+
+@pytest.fixture
+def from_model(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """For each build, whether it was built from the model."""
+    built: list[bool] = []
+    edited_since = Builder._edited_since
+
+    def spy(self: Builder, *args: object, **kwargs: object) -> BuildResult | None:
+        result = edited_since(self, *args, **kwargs)  # type: ignore[arg-type]
+        built.append(result is not None)
+        return result
+
+    monkeypatch.setattr(Builder, "_edited_since", spy)
+    return built
+
+
+class ShownBlog(RandomBlog):
+    """A random blog whose story pages show an extra front-matter value, `rating`."""
+
+    def __init__(self, root: Path, rng: random.Random) -> None:
+        super().__init__(root, rng)
+        story_template = self.templates / "story.html"
+        story_template.write_text(
+            story_template.read_text().replace(
+                "{% block content %}",
+                "{% block content %}{% if post.meta.rating is defined %}"
+                '<p id="rating">{{ post.meta.rating }}</p>{% endif %}',
+            )
+        )
+        self.options = BuildOptions(
+            self.content, self.templates, root / "site", cache=root / "cache"
+        )
+
+    def build(self) -> str | BuildResult:
+        try:
+            return Builder(self.options).build()
+        except BuildFailed as failure:
+            return "\n".join(str(problem) for problem in failure.problems)
+
+    def clean(self) -> str | list[str]:
+        shutil.rmtree(self.root / "clean", ignore_errors=True)
+        try:
+            result = Builder(
+                BuildOptions(self.content, self.templates, self.root / "clean")
+            ).build()
+        except BuildFailed as failure:
+            return "\n".join(str(problem) for problem in failure.problems)
+        return [str(warning) for warning in result.warnings]
+
+    def matches_a_clean_build(self, result: str | BuildResult) -> bool:
+        clean = self.clean()
+        if isinstance(clean, str) or isinstance(result, str):
+            return clean == result
+        warnings = [str(warning) for warning in result.warnings]
+        return warnings == clean and tree(self.root / "site") == tree(self.root / "clean")
+
+    def shown_edit(self) -> str:
+        """An edit to what a story shows: its body, title, summary, or rating."""
+        if not self.files("posts"):
+            return self.create_story()
+        path = self.rng.choice(self.files("posts"))
+        _, front, body = path.read_text().split("---\n", 2)
+        lines = [
+            line for line in front.splitlines() if not line.startswith(("summary:", "rating:"))
+        ]
+        what = self.rng.choice(["body", "title", "summary", "rating", "nothing"])
+        if what == "body":
+            body = body.replace(self.rng.choice(WORDS), self.rng.choice(WORDS), 1) + "More.\n"
+        elif what == "title":
+            lines = [f'title: "{self.phrase(3)}"' if line.startswith("title:") else line
+                     for line in lines]  # fmt: skip
+        elif what == "summary":
+            lines.append(f'summary: "{self.phrase(4)}"')
+        elif what == "rating":
+            lines.append(f"rating: {self.rng.choice(['1', 'true', '1.0', '[a, 1]'])}")
+        path.write_text("---\n" + "\n".join(lines) + "\n---\n" + body)
+        return f"{what} of {path.name}"
+
+
+def test_shown_edits_are_built_from_the_model_as_a_clean_build(
+    tmp_path: Path, from_model: list[bool]
+) -> None:
+    """Mostly edits to what stories show, and now and then any other edit, so that builds
+    from the model follow whole builds and each other."""
+    for seed in range(SEQUENCES):
+        blog = ShownBlog(tmp_path / str(seed), random.Random(seed))
+        blog.build()
+        history: list[str] = []
+        for _ in range(STEPS):
+            edit = blog.shown_edit if blog.rng.random() < 0.7 else blog.random_edit
+            history.append(edit())
+            assert blog.matches_a_clean_build(blog.build()), f"seed {seed} after {history}"
+        shutil.rmtree(blog.root)
+    assert sum(from_model) >= len(from_model) / 3, "too few builds were built from the model"
+
+
+@pytest.mark.parametrize("suffix", [".model", ".edits", ".manifest"])
+def test_a_damaged_model_or_edits_file_is_not_trusted(
+    tmp_path: Path, suffix: str, from_model: list[bool]
+) -> None:
+    blog = ShownBlog(tmp_path, random.Random(4))
+    story = blog.files("posts")[0]
+    blog.build()
+    for damage in ("cut short", "garbage", "deleted"):
+        story.write_text(story.read_text() + "\nAn edit built from the model.\n")
+        assert blog.matches_a_clean_build(blog.build())
+        assert from_model[-1], "the edit was not built from the model"
+        file = next((blog.root / "cache").glob(f"*{suffix}"))
+        if damage == "cut short":
+            file.write_bytes(file.read_bytes()[:-100])
+        elif damage == "garbage":
+            file.write_bytes(b"storyblog cache\n" + bytes(200))
+        else:
+            file.unlink()
+        story.write_text(story.read_text() + f"\nAn edit after the {suffix} file was {damage}.\n")
+        assert blog.matches_a_clean_build(blog.build())
+        assert not from_model[-1]
+
+
+def test_a_story_with_a_warning_is_read_with_the_whole_blog(
+    tmp_path: Path, from_model: list[bool]
+) -> None:
+    """Its warning is reported again, or no longer once the mistake is mended."""
+    blog = ShownBlog(tmp_path, random.Random(5))
+    story = blog.content / "posts" / "2023-01-01-misdated.md"
+    text = '---\ntitle: "Misdated"\nauthor: ann\ndate: 2024-02-02\n---\nA story.\n'
+    story.write_text(text)
+    first = blog.build()
+    assert not isinstance(first, str) and first.warnings
+    story.write_text(text + "\nMore of it.\n")
+    assert blog.matches_a_clean_build(blog.build())
+    story.write_text(text.replace("2024-02-02", "2023-01-01") + "\nMore of it.\n")
+    mended = blog.build()
+    assert blog.matches_a_clean_build(mended) and not isinstance(mended, str)
+    assert not mended.warnings
+    assert from_model == [False, False, False]
+
+
+def test_edited_files_are_those_whose_stat_changed_or_may_have(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storyblog.stats, "RACY_NS", 2 * 10**9)
+    folder, story, other = tmp_path / "posts", tmp_path / "posts" / "a.md", tmp_path / "b.md"
+    folder.mkdir()
+    story.write_text("one")
+    other.write_text("two")
+
+    def stats() -> dict[str, bytes]:
+        return {str(path): stat_of(os.stat(path)) for path in (folder, story, other)}
+
+    before, taken_ns = stats(), 10**30  # long after every file was saved: all settled
+    assert edited_files(before, taken_ns, stats()) == []
+    story.write_text("one, edited")
+    (folder / "c.md").write_text("a new file changes the folder")
+    (folder / "c.md").unlink()
+    assert edited_files(before, taken_ns, stats()) == [str(story)]  # not the folder
+    assert edited_files(before, 0, before) == [str(story), str(other)]  # none settled
+    assert edited_files(before, taken_ns, {**stats(), str(folder / "c.md"): b""}) is None
