@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+from array import array
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -23,12 +24,65 @@ from typing import Any
 from storyblog.models import Site, Story
 from storyblog.plan import PageSpec
 from storyblog.stats import Stat, settled
-from storyblog.tracking import Access, Fingerprints, PageReads, story_key
+from storyblog.tracking import Fingerprints, Key, PageReads, story_key
 
-SHOWN = frozenset(("title", "summary", "body_html", "meta"))
+SHOWN = ("body_html", "meta", "summary", "title")
 """A story's values that only templates use."""
 PLAIN = frozenset((str, int, bool, float, type(None)))
 """Values not worth keeping once for several plans."""
+
+
+@dataclass
+class Readers:
+    """Which pages read which SHOWN value of which story: a value is numbered by its
+    story's place in the site and its own in SHOWN. Kept as two arrays, not as a
+    hundred thousand objects, so that the model loads quickly."""
+
+    paths: list[str]
+    starts: array[int]
+    """The readers of value n are `pages[starts[n]:starts[n + 1]]`, by place in `paths`."""
+    pages: array[int]
+    since: dict[str, frozenset[int]] = field(default_factory=dict)
+    """What the pages rendered since the model was made read, by page."""
+
+    def of(self, values: Collection[int]) -> set[str]:
+        paths, starts, pages, since = self.paths, self.starts, self.pages, self.since
+        found = {paths[page] for value in values
+                 for page in pages[starts[value] : starts[value + 1]]}  # fmt: skip
+        return {path for path in found if path not in since} | {
+            path for path, read in since.items() if not read.isdisjoint(values)
+        }
+
+
+def readers_of(site: Site, reads: PageReads) -> Readers:
+    places = value_places(site, reads)
+    paths = list(reads.pages)
+    by_value: list[list[int]] = [[] for _ in range(len(site.stories) * len(SHOWN))]
+    for page, numbers in enumerate(reads.pages.values()):
+        for number in numbers:
+            if (value := places.get(number)) is not None:
+                by_value[value].append(page)
+    starts, pages = array("I", [0]), array("I")
+    for readers in by_value:
+        pages.extend(readers)
+        starts.append(len(pages))
+    return Readers(paths, starts, pages)
+
+
+def value_places(site: Site, reads: PageReads) -> dict[int, int]:
+    """The number in `reads` of each read of a SHOWN value: its number in Readers."""
+    places = {story.source: place for place, story in enumerate(site.stories)}
+    keys: dict[int, Key] = {}  # each story's key, made once: only for the stories read
+    found = {}
+    for (key, _, name), number in reads.numbers.items():
+        place = places.get(key[1]) if key[0] == "story" and name in SHOWN else None
+        if place is None:
+            continue
+        if place not in keys:
+            keys[place] = story_key(site.stories[place])
+        if keys[place] == key:
+            found[number] = place * len(SHOWN) + SHOWN.index(name)
+    return found
 
 
 @dataclass
@@ -42,14 +96,11 @@ class Model:
     values it shares with other plans by theirs in `shared`."""
     shared: list[bytes]
     """The values that several plans hold (a month's calendar), each pickled once."""
-    shows: PageReads
-    """Which pages read which SHOWN value of which story."""
+    readers: Readers
     compiled: dict[str, bytes]
     """The compiled templates (checked against each template's source when used)."""
     edited: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The SHOWN values edited since, by story file."""
-    reread: dict[str, tuple[Access, ...]] = field(default_factory=dict)
-    """What the pages rendered since read of SHOWN values, by page."""
 
     def with_edits(self) -> Model:
         """The model as the builds since the last whole one left it."""
@@ -57,38 +108,32 @@ class Model:
                         if story.source in self.edited else story
                         for story in self.site.stories)  # fmt: skip
         self.site = replace(self.site, stories=stories)
-        for path, reads in self.reread.items():
-            self.shows.add(path, reads)
         return self
 
     def edit(self, stories: Iterable[Story]) -> set[str] | None:
         """Puts the SHOWN values of these stories, read again, into the model: the pages
         that read any that changed. None when a story changed in anything else, or is not
         in the model: then the whole build is needed."""
-        site = self.site
         fingerprints = Fingerprints(None)
-        by_source = {story.source: story for story in site.stories}
-        changed: dict[str, dict[str, Any]] = {}
+        places = {story.source: place for place, story in enumerate(self.site.stories)}
+        stories_now = list(self.site.stories)
+        changed: set[int] = set()
         for new in stories:
-            old = by_source.get(new.source)
-            if old is None:
+            place = places.get(new.source)
+            if place is None:
                 return None
+            old, values = stories_now[place], {}
             for name in (f.name for f in fields(Story)):
                 value = getattr(new, name)
                 if fingerprints.of(getattr(old, name)) != fingerprints.of(value):
                     if name not in SHOWN:
                         return None
-                    changed.setdefault(old.source, {})[name] = value
-        reads = {(story_key(by_source[source]), name)
-                 for source, values in changed.items() for name in values}  # fmt: skip
-        numbers = {n for (key, _, name), n in self.shows.numbers.items() if (key, name) in reads}
-        for source, values in changed.items():
-            self.edited[source] = {**self.edited.get(source, {}), **values}
-        self.site = replace(site, stories=tuple(
-            replace(story, **changed[story.source]) if story.source in changed else story
-            for story in site.stories
-        ))  # fmt: skip
-        return {path for path, read in self.shows.pages.items() if not numbers.isdisjoint(read)}
+                    values[name] = value
+                    changed.add(place * len(SHOWN) + SHOWN.index(name))
+            stories_now[place] = replace(old, **values)
+            self.edited[new.source] = {**self.edited.get(new.source, {}), **values}
+        self.site = replace(self.site, stories=tuple(stories_now))
+        return self.readers.of(changed)
 
     def plans_of(self, paths: Collection[str]) -> list[PageSpec]:
         """The plans of these pages, holding this model's very stories, authors and pages
@@ -112,19 +157,18 @@ class Model:
 
     def rendered(self, reads: PageReads) -> None:
         """Notes what the pages just rendered read of SHOWN values."""
-        for path, numbers in shown_reads(reads).items():
-            self.reread[path] = numbers
-            self.shows.add(path, numbers)
+        places = value_places(self.site, reads)
+        for path, numbers in reads.pages.items():
+            self.readers.since[path] = frozenset(places[n] for n in numbers if n in places)
 
 
 def model_of(
     site: Site, specs: Sequence[PageSpec], reads: PageReads, compiled: Mapping[str, bytes]
 ) -> Model:
     """The model of a whole build: its site and plan, and what its pages read."""
-    shows = PageReads()
-    for path, accesses in shown_reads(reads).items():
-        shows.add(path, accesses)
-    shown = [spec for spec in specs if spec.path in shows.pages]
+    readers = readers_of(site, reads)
+    shows = set(readers.paths[page] for page in readers.pages)
+    shown = [spec for spec in specs if spec.path in shows]
     tracked = _tracked(site)
     shared = _shared(shown, {id(value) for value in tracked})
     held = {id(value): number for number, value in enumerate(tracked)}
@@ -142,7 +186,7 @@ def model_of(
         return file.getvalue()
 
     plans = {spec.path: pickled(spec) for spec in shown}
-    return Model(site, plans, [pickled(value) for value in shared], shows, dict(compiled))
+    return Model(site, plans, [pickled(value) for value in shared], readers, dict(compiled))
 
 
 def _shared(specs: Sequence[PageSpec], tracked: set[int]) -> list[object]:
@@ -156,18 +200,6 @@ def _shared(specs: Sequence[PageSpec], tracked: set[int]) -> list[object]:
                     seen[id(part)] = part
                     plans[id(part)] += 1
     return [seen[number] for number, count in plans.items() if count > 1]
-
-
-def shown_reads(reads: PageReads) -> dict[str, tuple[Access, ...]]:
-    """Each page's reads of SHOWN values, for the pages that make any."""
-    wanted = {number: access for access, number in reads.numbers.items()
-              if access[0][0] == "story" and access[2] in SHOWN}  # fmt: skip
-    found = {}
-    for path, numbers in reads.pages.items():
-        shown = tuple(wanted[number] for number in numbers if number in wanted)
-        if shown:
-            found[path] = shown
-    return found
 
 
 def _tracked(site: Site) -> list[object]:

@@ -20,7 +20,7 @@ from storyblog.builder import Builder, BuildOptions
 from storyblog.errors import BuildFailed
 from storyblog.tracking import RenderMemory
 
-SEQUENCES = 150
+SEQUENCES = 120
 EDITS_PER_SEQUENCE = 5
 WORDS = [
     "guest",

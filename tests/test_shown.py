@@ -191,3 +191,32 @@ def test_edited_files_are_those_whose_stat_changed_or_may_have(
     assert edited_files(before, taken_ns, stats()) == [str(story)]  # not the folder
     assert edited_files(before, 0, before) == [str(story), str(other)]  # none settled
     assert edited_files(before, taken_ns, {**stats(), str(folder / "c.md"): b""}) is None
+
+
+def test_what_a_page_reads_after_an_edit_is_tracked_from_then_on(
+    tmp_path: Path, from_model: list[bool]
+) -> None:
+    """An edit may make a page read what it did not: here a story page starts to show
+    another story's title, which is then edited."""
+    blog = ShownBlog(tmp_path, random.Random(6))
+    story_template = blog.templates / "story.html"
+    story_template.write_text(
+        story_template.read_text().replace(
+            "{% block content %}",
+            "{% block content %}{% if post.meta.pick is defined %}"
+            '<p id="pick">{{ blog.stories[post.meta.pick].title }}</p>{% endif %}',
+        )
+    )
+    for file in blog.files("posts"):
+        file.unlink()
+    for month in (1, 2, 3):
+        blog.write(f"posts/s{month}.md", f'---\ntitle: "S{month}"\nauthor: ann\n'
+                   f"date: 2024-0{month}-01\n---\nStory {month}.\n")  # fmt: skip
+    picking, newest = blog.files("posts")[0], blog.files("posts")[-1]
+    blog.build()
+    picking.write_text(picking.read_text().replace("---\n", "---\npick: 0\n", 1))
+    assert blog.matches_a_clean_build(blog.build())
+    assert "S3" in (tmp_path / "site" / "2024" / "01" / "s1" / "index.html").read_text()
+    newest.write_text(newest.read_text().replace("S3", "S3, edited"))
+    assert blog.matches_a_clean_build(blog.build())
+    assert from_model == [False, True, True]
