@@ -134,11 +134,13 @@ class Builder:
         options = self.options
         started = time.perf_counter()
         check_folders(options)
+        outputs = None
+        if self.cache and not self.cache_loaded:
+            # The output is looked through by another process while this one reads the inputs.
+            outputs = begun(partial(files_under, options.output))
         taken_ns = time.time_ns()
         inputs = stat_all(options.content, options.templates) if self.cache else {}
-        if self.cache and not self.cache_loaded:
-            # The output is looked through by another process while this one loads the cache.
-            outputs = begun(partial(files_under, options.output))
+        if self.cache and outputs:
             manifest = self.cache.load_manifest()
             done = self._unchanged_since(manifest, inputs, outputs) or (
                 self.saving and self._edited_since(manifest, inputs, taken_ns, outputs)
@@ -265,7 +267,8 @@ class Builder:
         problems = Problems()
         edits = read_stories(options.content, files, model.site, problems, inputs)
         to_render = None if problems.found else model.edit(edits)
-        if to_render is None or outputs() != manifest.outputs:
+        plans = None if to_render is None else model.plans_of(to_render)
+        if plans is None or outputs() != manifest.outputs:
             return None
 
         blog, urls = Blog(model.site), Urls(model.site.config.base_url)
@@ -275,7 +278,7 @@ class Builder:
         kept = manifest.outputs.keys() - {MARKER}
         staging = Staging(options.output)
         try:
-            rendered = renderer.render_all(model.plans_of(to_render), staging, options.progress)
+            rendered = renderer.render_all(plans, staging, options.progress)
             if rendered.problems:
                 return None
             stats = write_site(staging, kept, rendered.staged, (), kept)

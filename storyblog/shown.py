@@ -17,7 +17,7 @@ import os
 import pickle
 from array import array
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -130,14 +130,17 @@ class Model:
                         return None
                     values[name] = value
                     changed.add(place * len(SHOWN) + SHOWN.index(name))
-            stories_now[place] = replace(old, **values)
-            self.edited[new.source] = {**self.edited.get(new.source, {}), **values}
+            if values:
+                stories_now[place] = replace(old, **values)
+                self.edited[new.source] = {**self.edited.get(new.source, {}), **values}
         self.site = replace(self.site, stories=tuple(stories_now))
         return self.readers.of(changed)
 
-    def plans_of(self, paths: Collection[str]) -> list[PageSpec]:
+    def plans_of(self, paths: Set[str]) -> list[PageSpec] | None:
         """The plans of these pages, holding this model's very stories, authors and pages
-        (which the page tracking knows by identity)."""
+        (which the page tracking knows by identity); None if one is not kept."""
+        if not self.plans.keys() >= paths:
+            return None
         tracked = _tracked(self.site)
         shared: dict[int, object] = {}
 
@@ -167,7 +170,7 @@ def model_of(
 ) -> Model:
     """The model of a whole build: its site and plan, and what its pages read."""
     readers = readers_of(site, reads)
-    shows = set(readers.paths[page] for page in readers.pages)
+    shows = {readers.paths[page] for page in readers.pages}
     shown = [spec for spec in specs if spec.path in shows]
     tracked = _tracked(site)
     shared = _shared(shown, {id(value) for value in tracked})
