@@ -274,7 +274,7 @@ class Builder:
         blog, urls = Blog(model.site), Urls(model.site.config.base_url)
         COMPILED.compiled.update(model.compiled)
         renderer = self._renderer()
-        renderer.use(urls, template_globals(blog, urls), Fingerprints(blog))
+        renderer.use(urls, template_globals(blog, urls), Fingerprints(blog, None, model.keys))
         kept = manifest.outputs.keys() - {MARKER}
         staging = Staging(options.output)
         try:

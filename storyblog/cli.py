@@ -7,6 +7,7 @@ Exit status: 0 built; 1 the content has errors (each listed as
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -112,6 +113,10 @@ def main(argv: Sequence[str] | None = None, *, hard_exit: bool = False) -> int:
 
             serve_live(options, arguments.host, arguments.port)
         else:
+            if hard_exit:
+                # The garbage collector is paused during a build; left paused after it,
+                # it does not look through every object of the model once more, in vain.
+                gc.disable()
             builder = Builder(options)
             report_success(builder.build(), options.output)
             if hard_exit:

@@ -97,6 +97,8 @@ class Model:
     shared: list[bytes]
     """The values that several plans hold (a month's calendar), each pickled once."""
     readers: Readers
+    keys: list[Key]
+    """Each story's key for the page tracking, in the site's order: quicker kept than made."""
     compiled: dict[str, bytes]
     """The compiled templates (checked against each template's source when used)."""
     edited: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -189,7 +191,8 @@ def model_of(
         return file.getvalue()
 
     plans = {spec.path: pickled(spec) for spec in shown}
-    return Model(site, plans, [pickled(value) for value in shared], readers, dict(compiled))
+    keys = [story_key(story) for story in site.stories]
+    return Model(site, plans, [pickled(value) for value in shared], readers, keys, dict(compiled))
 
 
 def _shared(specs: Sequence[PageSpec], tracked: set[int]) -> list[object]:

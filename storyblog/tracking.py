@@ -196,15 +196,22 @@ class PageReads:
 class Fingerprints:
     """Stable fingerprints of one build's values, and the objects whose reads are noted."""
 
-    def __init__(self, blog: Blog | None, before: Mapping[Key, object] | None = None) -> None:
+    def __init__(
+        self,
+        blog: Blog | None,
+        before: Mapping[Key, object] | None = None,
+        story_keys: Sequence[Key] | None = None,
+    ) -> None:
         """`before`: the last build's objects, whose very keys this build takes where they
         are equal, so that the fingerprints and reads that hold them compare at once.
+        `story_keys`: the stories' keys, in their order, when they are known already.
         Without a blog, no object is tracked: values are only fingerprinted."""
         objects: dict[Key, object] = {}
         if blog is not None:
             site = blog.site
             objects.update({("blog",): blog, ("site",): site})
-            objects.update((story_key(story), story) for story in site.stories)
+            keys = story_keys or [story_key(story) for story in site.stories]
+            objects.update(zip(keys, site.stories, strict=True))
             objects.update((("author", author.slug), author) for author in site.authors)
             objects.update((("page", page.source, page.slug), page) for page in site.pages)
         same = {key: key for key in before or ()}

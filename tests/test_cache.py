@@ -261,11 +261,11 @@ def manifest(number: int) -> storyblog.cache.Manifest:
     return storyblog.cache.Manifest(None, number, {}, {}, None)
 
 
-MODEL = Model(None, {}, [], PageReads(), {})  # type: ignore[arg-type]
+MODEL = Model(None, {}, [], PageReads(), [], {})  # type: ignore[arg-type]
 """A model of nothing, for the tests of the state alone."""
 
 
-@pytest.mark.parametrize("version", ["0.1.0 cache 10", "99.0 cache 11"])
+@pytest.mark.parametrize("version", ["0.1.0 cache 11", "99.0 cache 12"])
 def test_a_cache_from_another_version_or_format_is_not_used(
     blog: Blog, monkeypatch: pytest.MonkeyPatch, version: str
 ) -> None:
