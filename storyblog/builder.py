@@ -267,7 +267,10 @@ class Builder:
         problems = Problems()
         edits = read_stories(options.content, files, model.site, problems, inputs)
         to_render = None if problems.found else model.edit(edits)
-        plans = None if to_render is None else model.plans_of(to_render)
+        if to_render is None:
+            return None
+        bodies = model.load_bodies(self.cache.bodies_file, model.bodies_read(to_render))
+        plans = model.plans_of(to_render) if bodies else None
         if plans is None or outputs() != manifest.outputs:
             return None
 
@@ -279,12 +282,11 @@ class Builder:
         staging = Staging(options.output)
         try:
             rendered = renderer.render_all(plans, staging, options.progress)
-            if rendered.problems:
+            if rendered.problems or not model.rendered(rendered.reads):
                 return None
             stats = write_site(staging, kept, rendered.staged, (), kept)
         finally:
             staging.close()
-        model.rendered(rendered.reads)
         self.outputs = manifest.outputs
         outputs_now = self._outputs_now(stats)
         result: BuildResult = replace(

@@ -6,9 +6,9 @@ temporary name and then renamed, and carries storyblog's version and a
 checksum: a cache from another version, or a corrupt or half-written one, is
 never trusted; the build starts afresh and writes a good one.
 
-Five files per blog: the state (what each file made, what each page read), the
+Six files per blog: the state (what each file made, what each page read), the
 changes to it since it was last saved whole, the model of the last build
-(shown.py) with the edits built from it since, and a small manifest of every
+(shown.py), its stories' bodies and the edits built from it since, and a small manifest of every
 input's and output's size and times. When the manifest still holds, nothing has
 changed and the build is done without loading the state. An edit saves only its
 changes: saving the whole state of a big blog takes longer than the rest of the
@@ -26,6 +26,7 @@ import struct
 import tempfile
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from hashlib import blake2b
 from pathlib import Path
@@ -39,7 +40,7 @@ from storyblog.stats import Stat, stat_of
 MAGIC = b"storyblog cache\n"
 HEADER = struct.Struct("<32sIQ")
 """The version (padded), the checksum (CRC-32) and the length of the pickled payload."""
-FORMAT = 12
+FORMAT = 13
 """The shape of what is saved: counted up whenever it changes within a version."""
 VERSION = f"{__version__} cache {FORMAT}".encode().ljust(32, b"\0")
 
@@ -88,6 +89,7 @@ class Cache:
         self.manifest_file = folder / f"{name}.manifest"
         self.model_file = folder / f"{name}.model"
         self.edits_file = folder / f"{name}.edits"
+        self.bodies_file = folder / f"{name}.bodies"
         # The state as last saved whole (copies of its dicts and lists), and its token: the
         # changes saved since name it, so that none is ever applied to another state.
         self._whole: State = {}
@@ -137,6 +139,8 @@ class Cache:
         and the model beside it."""
         self.folder.mkdir(parents=True, exist_ok=True)
         model_token = os.urandom(16)
+        with _written(self.bodies_file) as bodies:
+            model = model.bodies_to(bodies)
         _save(self.model_file, (model_token, model))
         self.edits_file.unlink(missing_ok=True)
         self._model_token, manifest = model_token, replace(manifest, model=model_token)
@@ -209,14 +213,21 @@ _ABSENT = object()
 def _save(path: Path, value: object) -> None:
     """Pickled straight to the file (a big blog's state is a hundred megabytes and more:
     never held in memory as bytes), then the header is filled in."""
+    with _written(path) as file:
+        file.write(MAGIC + bytes(HEADER.size))
+        payload = _ChecksumWriter(file)
+        pickle.dump(value, payload, protocol=pickle.HIGHEST_PROTOCOL)
+        file.seek(len(MAGIC))
+        file.write(HEADER.pack(VERSION, payload.checksum, payload.length))
+
+
+@contextmanager
+def _written(path: Path) -> Iterator[BinaryIO]:
+    """A file written whole under a temporary name, then renamed to path."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(MAGIC + bytes(HEADER.size))
-            payload = _ChecksumWriter(file)
-            pickle.dump(value, payload, protocol=pickle.HIGHEST_PROTOCOL)
-            file.seek(len(MAGIC))
-            file.write(HEADER.pack(VERSION, payload.checksum, payload.length))
+            yield file
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

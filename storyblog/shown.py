@@ -19,7 +19,9 @@ from array import array
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from hashlib import blake2b
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from storyblog.models import Site, Story
 from storyblog.plan import PageSpec
@@ -28,6 +30,8 @@ from storyblog.tracking import Fingerprints, Key, PageReads, story_key
 
 SHOWN = ("body_html", "meta", "summary", "title")
 """A story's values that only templates use."""
+BODY = SHOWN.index("body_html")
+BODY_DIGEST = 16
 PLAIN = frozenset((str, int, bool, float, type(None)))
 """Values not worth keeping once for several plans."""
 
@@ -101,8 +105,59 @@ class Model:
     """Each story's key for the page tracking, in the site's order: quicker kept than made."""
     compiled: dict[str, bytes]
     """The compiled templates (checked against each template's source when used)."""
+    bodies: array[int] = field(default_factory=lambda: array("Q"))
+    """Where each story's body is in the bodies file, which holds them apart: the site's
+    stories have an empty body until one is needed (the model loads in half the time)."""
+    digests: bytes = b""
+    """Each body's digest, BODY_DIGEST bytes each, in the site's order."""
     edited: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The SHOWN values edited since, by story file."""
+    loaded: set[int] = field(default_factory=set)
+    """The stories (by place) whose bodies are in the site."""
+
+    def bodies_to(self, file: BinaryIO) -> Model:
+        """The model, its stories' bodies written to the file and left out of its site."""
+        bodies, digests = array("Q", [0]), []
+        for story in self.site.stories:
+            body = story.body_html.encode()
+            file.write(body)
+            bodies.append(bodies[-1] + len(body))
+            digests.append(blake2b(body, digest_size=BODY_DIGEST).digest())
+        stories = tuple(replace(story, body_html="") for story in self.site.stories)
+        site = replace(self.site, stories=stories)
+        return replace(self, site=site, bodies=bodies, digests=b"".join(digests), loaded=set())
+
+    def bodies_read(self, paths: Set[str]) -> set[int]:
+        """The stories whose bodies these pages read when they were last rendered."""
+        readers, found = self.readers, set()
+        for place in range(len(self.site.stories)):
+            value = place * len(SHOWN) + BODY
+            pages = readers.pages[readers.starts[value] : readers.starts[value + 1]]
+            if any(readers.paths[page] in paths for page in pages):
+                found.add(place)
+        for path, values in readers.since.items():
+            if path in paths:
+                found.update(value // len(SHOWN) for value in values if value % len(SHOWN) == BODY)
+        return found
+
+    def load_bodies(self, file: Path, places: Collection[int]) -> bool:
+        """Puts these stories' bodies into the site; False when one is not as saved."""
+        stories = list(self.site.stories)
+        try:
+            with file.open("rb") as bodies:
+                for place in set(places) - self.loaded:
+                    start, end = self.bodies[place], self.bodies[place + 1]
+                    bodies.seek(start)
+                    body = bodies.read(end - start)
+                    digest = self.digests[place * BODY_DIGEST : (place + 1) * BODY_DIGEST]
+                    if blake2b(body, digest_size=BODY_DIGEST).digest() != digest:
+                        return False
+                    stories[place] = replace(stories[place], body_html=body.decode())
+                    self.loaded.add(place)
+        except (OSError, IndexError):
+            return False
+        self.site = replace(self.site, stories=tuple(stories))
+        return True
 
     def with_edits(self) -> Model:
         """The model as the builds since the last whole one left it."""
@@ -110,6 +165,8 @@ class Model:
                         if story.source in self.edited else story
                         for story in self.site.stories)  # fmt: skip
         self.site = replace(self.site, stories=stories)
+        self.loaded = {place for place, story in enumerate(stories)
+                       if "body_html" in self.edited.get(story.source, ())}  # fmt: skip
         return self
 
     def edit(self, stories: Iterable[Story]) -> set[str] | None:
@@ -127,7 +184,12 @@ class Model:
             old, values = stories_now[place], {}
             for name in (f.name for f in fields(Story)):
                 value = getattr(new, name)
-                if fingerprints.of(getattr(old, name)) != fingerprints.of(value):
+                if name == "body_html" and place not in self.loaded:
+                    digest = self.digests[place * BODY_DIGEST : (place + 1) * BODY_DIGEST]
+                    same = blake2b(value.encode(), digest_size=BODY_DIGEST).digest() == digest
+                else:
+                    same = fingerprints.of(getattr(old, name)) == fingerprints.of(value)
+                if not same:
                     if name not in SHOWN:
                         return None
                     values[name] = value
@@ -135,6 +197,8 @@ class Model:
             if values:
                 stories_now[place] = replace(old, **values)
                 self.edited[new.source] = {**self.edited.get(new.source, {}), **values}
+                if "body_html" in values:
+                    self.loaded.add(place)
         self.site = replace(self.site, stories=tuple(stories_now))
         return self.readers.of(changed)
 
@@ -160,11 +224,16 @@ class Model:
 
         return [load(data) for path, data in self.plans.items() if path in paths]
 
-    def rendered(self, reads: PageReads) -> None:
-        """Notes what the pages just rendered read of SHOWN values."""
+    def rendered(self, reads: PageReads) -> bool:
+        """Notes what the pages just rendered read of SHOWN values. False when one read a
+        body not loaded (a page that shows a body it did not before): it is not right."""
         places = value_places(self.site, reads)
-        for path, numbers in reads.pages.items():
-            self.readers.since[path] = frozenset(places[n] for n in numbers if n in places)
+        since = {path: frozenset(places[n] for n in numbers if n in places)
+                 for path, numbers in reads.pages.items()}  # fmt: skip
+        bodies = {value // len(SHOWN) for read in since.values() for value in read
+                  if value % len(SHOWN) == BODY}  # fmt: skip
+        self.readers.since.update(since)
+        return bodies <= self.loaded
 
 
 def model_of(

@@ -26,7 +26,9 @@ import storyblog.parallel
 import storyblog.stats
 from storyblog import markup, render
 from storyblog.builder import Builder, BuildOptions, BuildResult
+from storyblog.config import config_from_mapping
 from storyblog.errors import BuildFailed
+from storyblog.models import Site
 from storyblog.shown import Model
 from storyblog.tracking import PageReads
 from storyblog.writer import one_build_at_a_time
@@ -261,11 +263,13 @@ def manifest(number: int) -> storyblog.cache.Manifest:
     return storyblog.cache.Manifest(None, number, {}, {}, None)
 
 
-MODEL = Model(None, {}, [], PageReads(), [], {})  # type: ignore[arg-type]
+MODEL = Model(
+    Site(config_from_mapping({}, print, print), (), (), (), ()), {}, [], PageReads(), [], {}
+)  # type: ignore[arg-type]
 """A model of nothing, for the tests of the state alone."""
 
 
-@pytest.mark.parametrize("version", ["0.1.0 cache 11", "99.0 cache 12"])
+@pytest.mark.parametrize("version", ["0.1.0 cache 12", "99.0 cache 13"])
 def test_a_cache_from_another_version_or_format_is_not_used(
     blog: Blog, monkeypatch: pytest.MonkeyPatch, version: str
 ) -> None:
@@ -284,7 +288,7 @@ def test_two_blogs_sharing_a_cache_folder_keep_apart(tmp_path: Path) -> None:
     for blog in (first, second, first, second):
         blog.build()
         assert tree(blog.root / "site") == blog.clean()
-    assert len(first.cache_files()) == 8  # for each: the state, its changes, model, manifest
+    assert len(first.cache_files()) == 10  # each: state, changes, model, bodies, manifest
 
 
 def test_random_edits_with_a_new_builder_each_time_match_a_clean_build(tmp_path: Path) -> None:

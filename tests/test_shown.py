@@ -129,7 +129,7 @@ def test_shown_edits_are_built_from_the_model_as_a_clean_build(
     assert sum(from_model) >= len(from_model) / 3, "too few builds were built from the model"
 
 
-@pytest.mark.parametrize("suffix", [".model", ".edits", ".manifest"])
+@pytest.mark.parametrize("suffix", [".model", ".bodies", ".edits", ".manifest"])
 def test_a_damaged_model_or_edits_file_is_not_trusted(
     tmp_path: Path, suffix: str, from_model: list[bool]
 ) -> None:
@@ -149,7 +149,7 @@ def test_a_damaged_model_or_edits_file_is_not_trusted(
             file.unlink()
         story.write_text(story.read_text() + f"\nAn edit after the {suffix} file was {damage}.\n")
         assert blog.matches_a_clean_build(blog.build())
-        assert not from_model[-1]
+        assert not from_model[-1], "a damaged file was used"
 
 
 def test_a_story_with_a_warning_is_read_with_the_whole_blog(
@@ -197,14 +197,17 @@ def test_what_a_page_reads_after_an_edit_is_tracked_from_then_on(
     tmp_path: Path, from_model: list[bool]
 ) -> None:
     """An edit may make a page read what it did not: here a story page starts to show
-    another story's title, which is then edited."""
+    another story's title, which is then edited; then that story's body, which the
+    model has not loaded: that build is the whole one."""
     blog = ShownBlog(tmp_path, random.Random(6))
     story_template = blog.templates / "story.html"
     story_template.write_text(
         story_template.read_text().replace(
             "{% block content %}",
             "{% block content %}{% if post.meta.pick is defined %}"
-            '<p id="pick">{{ blog.stories[post.meta.pick].title }}</p>{% endif %}',
+            '<p id="pick">{{ blog.stories[post.meta.pick].title }}</p>{% endif %}'
+            "{% if post.meta.whole is defined %}{{ blog.stories[post.meta.whole].body_html|safe }}"
+            "{% endif %}",
         )
     )
     for file in blog.files("posts"):
@@ -213,10 +216,17 @@ def test_what_a_page_reads_after_an_edit_is_tracked_from_then_on(
         blog.write(f"posts/s{month}.md", f'---\ntitle: "S{month}"\nauthor: ann\n'
                    f"date: 2024-0{month}-01\n---\nStory {month}.\n")  # fmt: skip
     picking, newest = blog.files("posts")[0], blog.files("posts")[-1]
+    page = tmp_path / "site" / "2024" / "01" / "s1" / "index.html"
     blog.build()
     picking.write_text(picking.read_text().replace("---\n", "---\npick: 0\n", 1))
     assert blog.matches_a_clean_build(blog.build())
-    assert "S3" in (tmp_path / "site" / "2024" / "01" / "s1" / "index.html").read_text()
+    assert "S3" in page.read_text()
     newest.write_text(newest.read_text().replace("S3", "S3, edited"))
     assert blog.matches_a_clean_build(blog.build())
-    assert from_model == [False, True, True]
+    picking.write_text(picking.read_text().replace("---\n", "---\nwhole: 0\n", 1))
+    assert blog.matches_a_clean_build(blog.build())
+    assert "Story 3." in page.read_text()
+    newest.write_text(newest.read_text().replace("Story 3.", "Story 3, edited."))
+    assert blog.matches_a_clean_build(blog.build())
+    assert "Story 3, edited." in page.read_text()
+    assert from_model == [False, True, True, False, True]
