@@ -197,6 +197,7 @@ class Builder:
             raise  # the output is as it was
         except BaseException:
             self.memory, self.outputs = RenderMemory(), None  # trust none of it next time
+            self.unsaved = self.planned = None  # nor keep it for another process
             raise
         finally:
             staging.close()
@@ -293,7 +294,8 @@ class Builder:
             manifest.result, rendered=len(rendered.reads.pages), written=len(stats.written),
             unchanged=stats.unchanged, removed=0,
         )  # fmt: skip
-        self.cache.save_edits(model, Manifest(options, taken_ns, inputs, outputs_now, result))
+        manifest = Manifest(self._kept_options(), taken_ns, inputs, outputs_now, result)
+        self.cache.save_edits(model, manifest)
         return result
 
     def _load_cache(self, outputs: Callable[[], dict[str, Stat]]) -> None:
@@ -328,7 +330,7 @@ class Builder:
         self.memory.objects = {
             key: value for key, value in self.memory.objects.items() if key[0] not in UNKEPT
         }
-        options = replace(self.options, progress=None)  # a function: not kept
+        options = self._kept_options()
         state = {
             "options": options,
             **self.read_memo.kept(),
@@ -339,6 +341,9 @@ class Builder:
         }
         model = model_of(*self.planned, self.memory.reads, COMPILED.compiled)
         self.cache.save(state, Manifest(options, taken_ns, inputs, outputs, result), model)
+
+    def _kept_options(self) -> BuildOptions:
+        return replace(self.options, progress=None)  # a function: not kept
 
     def _outputs_now(self, stats: WriteStats) -> dict[str, Stat]:
         """The output's files and their stats after a write: only the files it wrote (the

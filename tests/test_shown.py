@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from storyblog.builder import Builder, BuildOptions, BuildResult
 from storyblog.errors import BuildFailed
 from storyblog.shown import edited_files
 from storyblog.stats import stat_of
+from storyblog.writer import Staging
 
 SEQUENCES = 12
 STEPS = 8
@@ -230,3 +232,44 @@ def test_what_a_page_reads_after_an_edit_is_tracked_from_then_on(
     assert blog.matches_a_clean_build(blog.build())
     assert "Story 3, edited." in page.read_text()
     assert from_model == [False, True, True, False, True]
+
+
+def test_a_preview_whose_rebuild_failed_leaves_no_model_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild that fails on the disk forgets what the pages read: the preview's save
+    when it stops must not keep a model in which no page reads anything."""
+    blog = ShownBlog(tmp_path, random.Random(7))
+    for file in blog.files("posts"):
+        file.unlink()
+    for month in (1, 2):
+        blog.write(f"posts/s{month}.md", f'---\ntitle: "S{month}"\nauthor: ann\n'
+                   f"date: 2024-0{month}-01\n---\nStory {month}.\n")  # fmt: skip
+    preview = Builder(blog.options)
+    preview.build()
+    preview.saving = False
+    first, second = blog.files("posts")
+    first.write_text(first.read_text() + "\nAn edit the preview built.\n")
+    preview.build()
+    first.write_text(first.read_text() + "\nAn edit the preview could not write.\n")
+
+    def full_disk(*args: object) -> bool:
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as disk:
+        disk.setattr(Staging, "put", full_disk)
+        with pytest.raises(OSError):
+            preview.build()
+    preview.save_cache()  # Ctrl-C
+    second.write_text(second.read_text().replace('title: "', 'title: "Retitled ', 1))
+    assert blog.matches_a_clean_build(blog.build())
+
+
+def test_an_edit_built_from_the_model_with_progress_shown(tmp_path: Path) -> None:
+    """The progress callback is the build's, not the cache's: it is not saved."""
+    blog = ShownBlog(tmp_path, random.Random(8))
+    blog.build()
+    blog.options = replace(blog.options, progress=lambda what, done, total: None)
+    story = blog.files("posts")[0]
+    story.write_text(story.read_text() + "\nMore.\n")
+    assert blog.matches_a_clean_build(blog.build())
