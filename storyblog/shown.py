@@ -17,7 +17,7 @@ import os
 import pickle
 from array import array
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, fields, replace
 from hashlib import blake2b
 from pathlib import Path
@@ -32,8 +32,9 @@ SHOWN = ("body_html", "meta", "summary", "title")
 """A story's values that only templates use."""
 BODY = SHOWN.index("body_html")
 BODY_DIGEST = 16
-PLAIN = frozenset((str, int, bool, float, type(None)))
-"""Values not worth keeping once for several plans."""
+PYTHONS = frozenset((str, int, bool, float, type(None), tuple, list, dict))
+"""Values of Python's own types: pickled where they are, even when several plans hold them
+(see _HeldPickler)."""
 
 
 @dataclass
@@ -210,19 +211,18 @@ class Model:
         tracked = _tracked(self.site)
         shared: dict[int, object] = {}
 
-        def load(data: bytes) -> Any:
-            unpickler = pickle.Unpickler(io.BytesIO(data))
-            unpickler.persistent_load = held  # type: ignore[method-assign]
-            return unpickler.load()
-
         def held(number: int) -> object:
             if number >= 0:
                 return tracked[number]
             if number not in shared:
-                shared[number] = load(self.shared[-1 - number])
+                shared[number] = pickle.loads(self.shared[-1 - number])
             return shared[number]
 
-        return [load(data) for path, data in self.plans.items() if path in paths]
+        _holding.append(held)
+        try:
+            return [pickle.loads(data) for path, data in self.plans.items() if path in paths]
+        finally:
+            _holding.pop()
 
     def rendered(self, reads: PageReads) -> bool:
         """Notes what the pages just rendered read of SHOWN values. False when one read a
@@ -248,20 +248,46 @@ def model_of(
     held = {id(value): number for number, value in enumerate(tracked)}
     held.update((id(value), -1 - number) for number, value in enumerate(shared))
     file = io.BytesIO()
-    pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler = _HeldPickler(file, held)
 
     def pickled(value: object) -> bytes:
         """The value, and what it holds that is held elsewhere by its number."""
-        pickler.persistent_id = lambda part: None if part is value else held.get(id(part))  # type: ignore[method-assign]
         file.seek(0)
         file.truncate()
         pickler.clear_memo()
+        pickler.whole = value
         pickler.dump(value)
         return file.getvalue()
 
     plans = {spec.path: pickled(spec) for spec in shown}
     keys = [story_key(story) for story in site.stories]
     return Model(site, plans, [pickled(value) for value in shared], readers, keys, dict(compiled))
+
+
+class _HeldPickler(pickle.Pickler):
+    """Pickles what the model holds elsewhere (a story, a shared value) as its number:
+    unpickled while plans_of loads plans, as that very object. Only objects of other types
+    than Python's own come here, which is what makes a model quick to save."""
+
+    def __init__(self, file: BinaryIO, held: Mapping[int, int]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.held = held
+        self.whole: object = None
+        """What is being pickled: itself, it is pickled whole."""
+
+    def reducer_override(self, part: object) -> Any:
+        number = self.held.get(id(part))
+        if number is None or part is self.whole:
+            return NotImplemented
+        return _held, (number,)
+
+
+_holding: list[Callable[[int], object]] = []
+"""How to find the held objects of the plans being loaded (plans_of)."""
+
+
+def _held(number: int) -> object:
+    return _holding[-1](number)
 
 
 def _shared(specs: Sequence[PageSpec], tracked: set[int]) -> list[object]:
@@ -271,7 +297,7 @@ def _shared(specs: Sequence[PageSpec], tracked: set[int]) -> list[object]:
     for spec in specs:
         for value in spec.context.values():
             for part in (value, *value) if isinstance(value, list | tuple) else (value,):
-                if type(part) not in PLAIN and id(part) not in tracked:
+                if type(part) not in PYTHONS and id(part) not in tracked:
                     seen[id(part)] = part
                     plans[id(part)] += 1
     return [seen[number] for number, count in plans.items() if count > 1]

@@ -269,7 +269,7 @@ MODEL = Model(
 """A model of nothing, for the tests of the state alone."""
 
 
-@pytest.mark.parametrize("version", ["0.1.0 cache 12", "99.0 cache 13"])
+@pytest.mark.parametrize("version", ["0.1.0 cache 13", "99.0 cache 14"])
 def test_a_cache_from_another_version_or_format_is_not_used(
     blog: Blog, monkeypatch: pytest.MonkeyPatch, version: str
 ) -> None:
