@@ -37,6 +37,8 @@ WORDS = [
     "ledger",
 ]
 TAGS = ["care", "Care", "night shift", "Night  Shift", "travel", "bread"]
+RATING = '{% if post.meta.rating is defined %}<p id="rating">{{ post.meta.rating }}</p>{% endif %}'
+"""Shows a story's `rating:` on its page: a value the tests change between 1, true and 1.0."""
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -61,6 +63,12 @@ class RandomBlog:
             self.write(f"authors/{slug}.md", self.author_text(slug))
         for _ in range(4):
             self.create_story()
+
+    def show_on_story_pages(self, template: str) -> None:
+        """Adds this to the content of every story page, before the story."""
+        story = self.templates / "story.html"
+        content = "{% block content %}"
+        story.write_text(story.read_text().replace(content, content + template))
 
     def write(self, name: str, text: str) -> None:
         path = self.content / name
@@ -219,14 +227,7 @@ def test_a_value_equal_in_python_but_shown_otherwise_renders_again(tmp_path: Pat
     items; a page that shows one is rendered again when it becomes another. A set and
     bytes (YAML's !!set and !!binary) are tracked too."""
     blog = RandomBlog(tmp_path, random.Random(2))
-    story_template = blog.templates / "story.html"
-    story_template.write_text(
-        story_template.read_text().replace(
-            "{% block content %}",
-            "{% block content %}{% if post.meta.rating is defined %}"
-            '<p id="rating">{{ post.meta.rating }}</p>{% endif %}',
-        )
-    )
+    blog.show_on_story_pages(RATING)
     story = blog.files("posts")[0]
     text = story.read_text()
     builder = Builder(BuildOptions(blog.content, blog.templates, tmp_path / "site"))

@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from test_incremental import WORDS, RandomBlog, tree
+from test_incremental import RATING, WORDS, RandomBlog, tree
 
 import storyblog.stats
 from storyblog.builder import Builder, BuildOptions, BuildResult
@@ -56,14 +56,7 @@ class ShownBlog(RandomBlog):
 
     def __init__(self, root: Path, rng: random.Random) -> None:
         super().__init__(root, rng)
-        story_template = self.templates / "story.html"
-        story_template.write_text(
-            story_template.read_text().replace(
-                "{% block content %}",
-                "{% block content %}{% if post.meta.rating is defined %}"
-                '<p id="rating">{{ post.meta.rating }}</p>{% endif %}',
-            )
-        )
+        self.show_on_story_pages(RATING)
         self.options = BuildOptions(
             self.content, self.templates, root / "site", cache=root / "cache"
         )
@@ -202,15 +195,10 @@ def test_what_a_page_reads_after_an_edit_is_tracked_from_then_on(
     another story's title, which is then edited; then that story's body, which the
     model has not loaded: that build is the whole one."""
     blog = ShownBlog(tmp_path, random.Random(6))
-    story_template = blog.templates / "story.html"
-    story_template.write_text(
-        story_template.read_text().replace(
-            "{% block content %}",
-            "{% block content %}{% if post.meta.pick is defined %}"
-            '<p id="pick">{{ blog.stories[post.meta.pick].title }}</p>{% endif %}'
-            "{% if post.meta.whole is defined %}{{ blog.stories[post.meta.whole].body_html|safe }}"
-            "{% endif %}",
-        )
+    blog.show_on_story_pages(
+        '{% if post.meta.pick is defined %}<p id="pick">{{ blog.stories[post.meta.pick].title }}'
+        "</p>{% endif %}{% if post.meta.whole is defined %}"
+        "{{ blog.stories[post.meta.whole].body_html|safe }}{% endif %}"
     )
     for file in blog.files("posts"):
         file.unlink()
