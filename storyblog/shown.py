@@ -32,6 +32,22 @@ SHOWN = ("body_html", "meta", "summary", "title")
 """A story's values that only templates use."""
 BODY = SHOWN.index("body_html")
 BODY_DIGEST = 16
+
+
+def value_number(place: int, name: str) -> int:
+    """A story's SHOWN value, numbered by the story's place in the site and its own."""
+    return place * len(SHOWN) + SHOWN.index(name)
+
+
+def bodies_in(values: Iterable[int]) -> set[int]:
+    """The places of the stories whose bodies are among these numbered values."""
+    return {value // len(SHOWN) for value in values if value % len(SHOWN) == BODY}
+
+
+def body_digest(body: bytes) -> bytes:
+    return blake2b(body, digest_size=BODY_DIGEST).digest()
+
+
 PYTHONS = frozenset((str, int, bool, float, type(None), tuple, list, dict))
 """Values of Python's own types: pickled where they are, even when several plans hold them
 (see _HeldPickler)."""
@@ -86,7 +102,7 @@ def value_places(site: Site, reads: PageReads) -> dict[int, int]:
         if place not in keys:
             keys[place] = story_key(site.stories[place])
         if keys[place] == key:
-            found[number] = place * len(SHOWN) + SHOWN.index(name)
+            found[number] = value_number(place, name)
     return found
 
 
@@ -123,7 +139,7 @@ class Model:
             body = story.body_html.encode()
             file.write(body)
             bodies.append(bodies[-1] + len(body))
-            digests.append(blake2b(body, digest_size=BODY_DIGEST).digest())
+            digests.append(body_digest(body))
         stories = tuple(replace(story, body_html="") for story in self.site.stories)
         site = replace(self.site, stories=stories)
         return replace(self, site=site, bodies=bodies, digests=b"".join(digests), loaded=set())
@@ -132,14 +148,17 @@ class Model:
         """The stories whose bodies these pages read when they were last rendered."""
         readers, found = self.readers, set()
         for place in range(len(self.site.stories)):
-            value = place * len(SHOWN) + BODY
+            value = value_number(place, "body_html")
             pages = readers.pages[readers.starts[value] : readers.starts[value + 1]]
             if any(readers.paths[page] in paths for page in pages):
                 found.add(place)
         for path, values in readers.since.items():
             if path in paths:
-                found.update(value // len(SHOWN) for value in values if value % len(SHOWN) == BODY)
+                found |= bodies_in(values)
         return found
+
+    def saved_digest(self, place: int) -> bytes:
+        return self.digests[place * BODY_DIGEST : (place + 1) * BODY_DIGEST]
 
     def load_bodies(self, file: Path, places: Collection[int]) -> bool:
         """Puts these stories' bodies into the site; False when one is not as saved."""
@@ -150,8 +169,7 @@ class Model:
                     start, end = self.bodies[place], self.bodies[place + 1]
                     bodies.seek(start)
                     body = bodies.read(end - start)
-                    digest = self.digests[place * BODY_DIGEST : (place + 1) * BODY_DIGEST]
-                    if blake2b(body, digest_size=BODY_DIGEST).digest() != digest:
+                    if body_digest(body) != self.saved_digest(place):
                         return False
                     stories[place] = replace(stories[place], body_html=body.decode())
                     self.loaded.add(place)
@@ -186,15 +204,14 @@ class Model:
             for name in (f.name for f in fields(Story)):
                 value = getattr(new, name)
                 if name == "body_html" and place not in self.loaded:
-                    digest = self.digests[place * BODY_DIGEST : (place + 1) * BODY_DIGEST]
-                    same = blake2b(value.encode(), digest_size=BODY_DIGEST).digest() == digest
+                    same = body_digest(value.encode()) == self.saved_digest(place)
                 else:
                     same = fingerprints.of(getattr(old, name)) == fingerprints.of(value)
                 if not same:
                     if name not in SHOWN:
                         return None
                     values[name] = value
-                    changed.add(place * len(SHOWN) + SHOWN.index(name))
+                    changed.add(value_number(place, name))
             if values:
                 stories_now[place] = replace(old, **values)
                 self.edited[new.source] = {**self.edited.get(new.source, {}), **values}
@@ -230,8 +247,7 @@ class Model:
         places = value_places(self.site, reads)
         since = {path: frozenset(places[n] for n in numbers if n in places)
                  for path, numbers in reads.pages.items()}  # fmt: skip
-        bodies = {value // len(SHOWN) for read in since.values() for value in read
-                  if value % len(SHOWN) == BODY}  # fmt: skip
+        bodies = bodies_in(value for read in since.values() for value in read)
         self.readers.since.update(since)
         return bodies <= self.loaded
 
