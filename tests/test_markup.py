@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from bs4 import BeautifulSoup
 
 from storyblog.markup import Converter, Document, convert_all
@@ -94,3 +97,52 @@ def test_an_id_prefix_applies_to_every_id_and_the_links_to_them() -> None:
         "#about_ann_fn:1",
         "#about_ann_fnref:1",
     }
+
+
+class EveryPatternTried(Converter):
+    """Python-Markdown as it is: every inline pattern tried on every document."""
+
+    def inline_patterns(self, text: str) -> Any:
+        return self._markdown.inlinePatterns
+
+
+SYNTAX = [
+    "Plain words, nothing more.",
+    "Code `x = 1` and ``a ` tick``.",
+    "Escaped \\# hash, and \\\\ a backslash.",
+    "A [link](https://example.com/).",
+    "A photo ![in a frame](photo.jpg).",
+    "A [reference][r] and a [short] one.\n\n[r]: /r\n[short]: /s",
+    "An image ![by reference][i].\n\n[i]: /i.png",
+    "A note[^1].\n\n[^1]: The note.",
+    "Mail <me@example.com> now.",
+    "A link <https://example.com/a> now.",
+    "Inline <b>HTML</b> and <!-- a comment -->.",
+    "An entity &copy; here.",
+    "Two spaces break  \nthe line; a tab too\t\nhere.",
+    "*em* **strong** ***both*** and 2*3*4.",
+    "_em_ __strong__ and snake_case_word.",
+    # Together: patterns inside others, and characters that are not markup.
+    "\\*Not em\\*, `*not em*`, [*em* in a link](/e) and a lone * and < and & and [.",
+    "A note[^n] with *em*.\n\n[^n]: With a [link](/n) and <i>HTML</i> &amp; `code`.",
+    '!!! lesson "A *starred* label"\n    A body with `code` and [a link](/l).',
+    "| a | *b* |\n|---|---|\n| [c](/c) | `d` |",
+    "## A heading with _em_ {: #own-id }\n\nA paragraph {: .with-class }",
+    "    indented code *not em* [not a link](/x)\n\nThen *em*.",
+    "> A quote with [a link](/q) and **strong**.\n\n[TOC]",
+    "```\nfenced *not em* <b>\n```\n\nAfter the fence: <i>html</i>.",
+]
+"""One kind of inline markup per document, then several together."""
+
+
+def test_skipping_inline_patterns_that_cannot_match_changes_no_output() -> None:
+    """Each document is tried only with the patterns whose characters it holds: the HTML,
+    summary and lessons are those of Python-Markdown trying them all."""
+    files = [*Path("content").rglob("*.md"), *Path("tests/fixtures").rglob("*.md")]
+    documents = SYNTAX + [path.read_text(encoding="utf-8") for path in sorted(files)]
+    skipping, trying_all = Converter(), EveryPatternTried()
+    for text in documents:
+        assert skipping.convert(Document(text)) == trying_all.convert(Document(text)), text
+    every = len(trying_all.inline_patterns(""))
+    assert len(skipping.inline_patterns(SYNTAX[0])) < every / 2
+    assert len(skipping.inline_patterns("\n".join(SYNTAX))) == every
