@@ -91,14 +91,20 @@ def one_build_at_a_time(output_dir: Path, waiting: Callable[[], None]) -> Iterat
 
 
 def safe_join(root: Path, relative: str) -> Path:
-    """root/relative, refusing any path that would lead outside root."""
+    """root/relative, refusing any path whose folder is outside root (the file itself may be
+    a symlink: the writer replaces or deletes it, never what it leads to)."""
+    target = root.joinpath(*_parts(relative))
+    if not target.parent.resolve().is_relative_to(root.resolve()):
+        raise ValueError(f"refusing to write outside the output folder: {relative!r}")
+    return target
+
+
+def _parts(relative: str) -> tuple[str, ...]:
+    """The names in a relative path, refusing one that climbs out (or is not relative)."""
     parts = PurePosixPath(relative).parts
     if not parts or PurePosixPath(relative).is_absolute() or ".." in parts:
         raise ValueError(f"refusing to write outside the output folder: {relative!r}")
-    target = root.joinpath(*parts)
-    if not target.resolve().is_relative_to(root.resolve()):
-        raise ValueError(f"refusing to write outside the output folder: {relative!r}")
-    return target
+    return parts
 
 
 class Staging:
@@ -111,16 +117,33 @@ class Staging:
         self.folder = output_dir / STAGING
         self.output_existed = output_dir.exists()
         shutil.rmtree(self.folder, ignore_errors=True)  # what a stopped build left
+        self._unlinked: dict[Path, bool] = {output_dir: True}
+        self._made: set[Path] = set()
 
     def put(self, relative: str, data: bytes) -> bool:
-        """Stages the file, unless the output already has these very bytes: True if staged."""
-        if _holds(safe_join(self.output_dir, relative), data):
+        """Stages the file, unless the output already has these very bytes: True if staged.
+        The bytes are looked for only where no symlink leads elsewhere: a symlink in the
+        output is not the build's, and is replaced."""
+        parts = _parts(relative)
+        target = self.output_dir.joinpath(*parts)
+        if self._unlinked_to(target.parent) and _holds(target, data):
             return False
-        staged = self.folder / relative
-        staged.parent.mkdir(parents=True, exist_ok=True)
+        staged = self.folder.joinpath(*parts)
+        if staged.parent not in self._made:  # each page has a folder: half of staging it
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(staged.parent)
         staged.write_bytes(data)
         staged.chmod(0o644)  # readable by the web server, whatever the umask
         return True
+
+    def _unlinked_to(self, folder: Path) -> bool:
+        """Whether no folder between the output and this one is a symlink: each is looked
+        at once (a path's resolve() looks at every folder from the root, each time)."""
+        known = self._unlinked.get(folder)
+        if known is None:
+            known = self._unlinked_to(folder.parent) and not folder.is_symlink()
+            self._unlinked[folder] = known
+        return known
 
     def close(self) -> None:
         """Removes the staging folder and what is left in it (all of it, if the build
@@ -169,10 +192,13 @@ def _holds(target: Path, data: bytes) -> bool:
 
 def _move_into_place(staged: Path, target: Path) -> None:
     """Each staged file replaces its target, atomically: a server never sends half a page.
-    A folder the output does not have yet moves in whole, in one step."""
+    A folder the output does not have yet moves in whole, in one step. A symlink in the
+    way is replaced, never followed: nothing is written outside the output."""
     with os.scandir(staged) as entries:
         for entry in entries:
             destination = target / entry.name
+            if destination.is_symlink():
+                destination.unlink()
             if entry.is_dir(follow_symlinks=False) and destination.is_dir():
                 _move_into_place(Path(entry.path), destination)
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,19 @@ def test_a_stale_file_where_a_folder_is_now_needed_is_replaced(make_blog: MakeBl
     blog.build()
     assert blog.exists("/2024/01/a/")
     assert blog.file("/about").read_text() == "now a file"
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_symlink_in_the_output_is_replaced_and_never_written_through(
+    make_blog: MakeBlog, tmp_path: Path, cached: bool
+) -> None:
+    options = {"cache": tmp_path / "cache"} if cached else {}
+    blog = make_blog({"posts/a.md": story("A", "2024-01-15")}, **options)
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(blog.output / "2024", elsewhere)  # the very bytes the build makes
+    (blog.output / "2024").symlink_to(elsewhere)
+    untouched = {path: path.stat().st_mtime_ns for path in elsewhere.rglob("*")}
+    blog.build(**options)
+    assert not (blog.output / "2024").is_symlink()
+    assert blog.file("/2024/01/a/").read_bytes() == (elsewhere / "01/a/index.html").read_bytes()
+    assert {path: path.stat().st_mtime_ns for path in elsewhere.rglob("*")} == untouched
