@@ -2,7 +2,8 @@
 
 For each size, ../shared/bench/make_corpus.py writes the same stories in each
 generator's layout. Every build is timed as a whole process, start-up included,
-as a writer waits for it; each is repeated, with the child's peak memory:
+as a writer waits for it; each is repeated, then run once more for its peak
+memory (sampling the memory costs CPU, so that run is not timed):
 
 - storyblog: cold (empty output and cache); nothing changed (which must rewrite
   no file); then one edit to a story's body, to a story's title, and to the
@@ -42,8 +43,8 @@ from storyblog.markup import Document, convert_here
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = 1
-Sample = tuple[float, int]
-"""One build: wall seconds, and the peak memory in KB."""
+Sample = tuple[float, int | None]
+"""One build: wall seconds, and the peak memory in KB when it was sampled."""
 
 
 def main() -> None:
@@ -133,17 +134,18 @@ def measure_storyblog(corpus: Path, folder: Path, runs: int) -> tuple[dict[str, 
     command = [sys.executable, "build.py", "--content", str(content)]
     command += ["--templates", str(templates), "--output", str(output), "--cache", str(cache)]
     log, posts = folder / "storyblog.log", stories(content / "posts")
-    results: dict[str, list[Sample]] = {"storyblog cold": [], "storyblog nothing changed": []}
-    for _ in range(runs):
-        shutil.rmtree(output, ignore_errors=True)
-        shutil.rmtree(cache, ignore_errors=True)
-        results["storyblog cold"].append(run(command, log))
+    results = {"storyblog cold": repeated(runs, lambda n: forget(output, cache), command, log)}
     rewritten = 0
-    for _ in range(runs):
+
+    def unchanged(sampled: bool) -> Sample:
+        nonlocal rewritten
         before = mtimes(output)
-        results["storyblog nothing changed"].append(run(command, log))
+        sample = run(command, log, sampled=sampled)
         after = mtimes(output)
         rewritten = max(rewritten, sum(before.get(path) != mtime for path, mtime in after.items()))
+        return sample
+
+    results["storyblog nothing changed"] = [unchanged(n == runs) for n in range(runs + 1)]
     base = templates / "base.html"  # outside its blocks, so the comment is on every page
     edits: dict[str, Callable[[int], None]] = {
         "storyblog body edit": lambda n: append(posts[n], f"\nOne more sentence, edit {n}.\n"),
@@ -151,10 +153,7 @@ def measure_storyblog(corpus: Path, folder: Path, runs: int) -> tuple[dict[str, 
         "storyblog template edit": lambda n: append(base, f"<!-- benchmark edit {n} -->\n"),
     }
     for name, edit in edits.items():
-        results[name] = []
-        for n in range(runs):
-            edit(n)
-            results[name].append(run(command, log))
+        results[name] = repeated(runs, edit, command, log)
     return results, rewritten
 
 
@@ -172,33 +171,54 @@ def measure_competitor(
         command += ["--cacheDir", str(cache)]
     log, edited = folder / f"{name}.log", stories(copy / posts)
     cold, one_edited = f"{name} cold", f"{name} one story edited"
-    results: dict[str, list[Sample]] = {cold: [], one_edited: []}
-    for _ in range(runs):
-        shutil.rmtree(output, ignore_errors=True)
-        shutil.rmtree(cache, ignore_errors=True)
-        results[cold].append(run(command, log, cwd=copy))
-    for n in range(runs):
+
+    def edit(n: int) -> None:
         append(edited[n], f"\nOne more sentence, edit {n}.\n")
-        results[one_edited].append(run(command, log, cwd=copy))
-    return results
+
+    return {
+        cold: repeated(runs, lambda n: forget(output, cache), command, log, cwd=copy),
+        one_edited: repeated(runs, edit, command, log, cwd=copy),
+    }
 
 
-def run(command: list[str], log: Path, cwd: Path = REPO) -> Sample:
-    """One build as a whole process, with the peak memory of it and its workers together."""
+def forget(output: Path, cache: Path) -> None:
+    """What a cold build starts without."""
+    shutil.rmtree(output, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
+
+
+def repeated(
+    runs: int, before: Callable[[int], None], command: list[str], log: Path, cwd: Path = REPO
+) -> list[Sample]:
+    """`runs` timed builds, then one more whose memory is sampled; before(n) readies each."""
+    samples = []
+    for n in range(runs + 1):
+        before(n)
+        samples.append(run(command, log, cwd, sampled=n == runs))
+    return samples
+
+
+def run(command: list[str], log: Path, cwd: Path = REPO, sampled: bool = False) -> Sample:
+    """One build as a whole process; if sampled, with the peak memory of it and its workers
+    together. Sampling reads each process's memory map every 20 ms: at 10,000 stories that
+    takes a third of a core (16 ms a read for a 500 MB process), which a build on every
+    core would lose, so a sampled build's time is not kept."""
     with log.open("w") as output:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, stdout=output, stderr=subprocess.STDOUT)
         peak = [0]
         sampler = threading.Thread(target=sample_memory, args=(process, peak), daemon=True)
-        sampler.start()
+        if sampled:
+            sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
-        sampler.join()
+        if sampled:
+            sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         failed = f"exit status {process.returncode} from {' '.join(command)}"
         raise SystemExit(f"benchmark: {failed}:\n{log.read_text()[-3000:]}")
-    return seconds, max(usage.ru_maxrss, peak[0])
+    return seconds, max(usage.ru_maxrss, peak[0]) if sampled else None
 
 
 def sample_memory(process: subprocess.Popen[bytes], peak: list[int]) -> None:
@@ -285,8 +305,8 @@ def mtimes(folder: Path) -> dict[Path, int]:
 
 
 def summary(samples: list[Sample]) -> dict[str, Any]:
-    seconds = [s for s, _ in samples]
-    peak = max(kb for _, kb in samples) / 1024
+    seconds = [s for s, kb in samples if kb is None]
+    peak = max(kb for _, kb in samples if kb is not None) / 1024
     median, fastest, slowest = statistics.median(seconds), min(seconds), max(seconds)
     return {"median": median, "min": fastest, "max": slowest, "peak_mb": peak, "runs": seconds}
 
