@@ -118,7 +118,6 @@ class Staging:
         self.output_existed = output_dir.exists()
         shutil.rmtree(self.folder, ignore_errors=True)  # what a stopped build left
         self._unlinked: dict[Path, bool] = {output_dir: True}
-        self._made: set[Path] = set()
 
     def put(self, relative: str, data: bytes) -> bool:
         """Stages the file, unless the output already has these very bytes: True if staged.
@@ -129,9 +128,7 @@ class Staging:
         if self._unlinked_to(target.parent) and _holds(target, data):
             return False
         staged = self.folder.joinpath(*parts)
-        if staged.parent not in self._made:  # each page has a folder: half of staging it
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(staged.parent)
+        staged.parent.mkdir(parents=True, exist_ok=True)
         staged.write_bytes(data)
         staged.chmod(0o644)  # readable by the web server, whatever the umask
         return True
