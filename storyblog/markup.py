@@ -221,7 +221,8 @@ _converter: Converter | None = None
 def convert_all(documents: Sequence[Document], progress: Progress = None) -> list[Rendered]:
     """Converts documents in order, over the machine's cores when there are many."""
     converted: list[Rendered] = []
-    with closing(spread(convert_here, documents, smallest=MARKDOWN_IN_PARALLEL_FROM)) as chunks:
+    spreading = spread(convert_here, documents, smallest=MARKDOWN_IN_PARALLEL_FROM, renew=False)
+    with closing(spreading) as chunks:
         for chunk in chunks:
             converted += chunk
             if progress:

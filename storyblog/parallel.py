@@ -3,11 +3,13 @@
 Workers are forked from the build once its model is made, so they start with
 every story, template and page plan already in memory: each is sent only which
 slice of the work is its own, in large chunks, and sends back its results.
-Each worker does one chunk and makes way for a new one: a worker's memory
-grows as it touches the build's objects (each touch copies the page it is
-on), and a fresh fork shares them all again (at 10,000 stories, a peak of
-430 MB rather than 520). The pool's own thread forks the new ones; the
-build's main thread only waits for results meanwhile.
+Where the work reads the build's model (rendering), each worker does one
+chunk and makes way for a new one: a worker's memory grows as it touches the
+build's objects (each touch copies the page it is on), and a fresh fork
+shares them all again (at 10,000 stories, a peak of 430 MB rather than 520).
+The pool's own thread forks the new ones; the build's main thread only waits
+for results meanwhile. Work that touches only its own items (converting
+Markdown) keeps its workers: a new fork costs a tenth of a second.
 A small build, or one in a process with threads of its own (the preview,
 whose server threads may hold locks at any time), stays in one process:
 forking costs more there than it saves, or is unsafe.
@@ -43,10 +45,11 @@ def cores() -> int:
 
 
 def spread(
-    work: Callable[[Sequence[T]], R], items: Sequence[T], *, smallest: int
+    work: Callable[[Sequence[T]], R], items: Sequence[T], *, smallest: int, renew: bool = True
 ) -> Generator[R, None, None]:
     """work(chunk) for chunks of items, in order: in forked workers when there are at least
-    `smallest` items, several cores and no other thread; otherwise work(items) here."""
+    `smallest` items, several cores and no other thread; otherwise work(items) here.
+    With `renew`, each chunk is done by a new worker."""
     workers = cores()
     if len(items) < smallest or not _may_fork():
         yield work(items)
@@ -58,7 +61,8 @@ def spread(
     bounds = [(len(items) * n // count, len(items) * (n + 1) // count) for n in range(count)]
     _work = (work, items)
     try:
-        with get_context("fork").Pool(workers, _start_worker, maxtasksperchild=1) as pool:
+        chunks_each = 1 if renew else None
+        with get_context("fork").Pool(workers, _start_worker, maxtasksperchild=chunks_each) as pool:
             yield from pool.imap(_run, bounds)
     finally:
         _work = None
