@@ -283,10 +283,10 @@ def stat_all(*folders: Path) -> dict[str, Stat]:
 
 
 def files_under(root: Path) -> dict[str, Stat]:
-    """Every file under root, by its path relative to root."""
+    """Every file under root (a symlink as itself, never followed), by its path relative to root."""
     start = len(str(root)) + 1
     return {
-        entry.path[start:].replace(os.sep, "/"): stat_of(entry.stat())
+        entry.path[start:].replace(os.sep, "/"): stat_of(entry.stat(follow_symlinks=False))
         for entry in _walk(str(root))
         if not entry.is_dir(follow_symlinks=False)
     }

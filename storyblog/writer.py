@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Set
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from stat import S_ISREG
 
 from storyblog.errors import UsageError
 from storyblog.models import StaticFile
@@ -116,6 +117,8 @@ class Staging:
         self.output_dir = output_dir
         self.folder = output_dir / STAGING
         self.output_existed = output_dir.exists()
+        if self.folder.is_symlink():  # not made by a build: pages are never staged through it
+            self.folder.unlink()
         shutil.rmtree(self.folder, ignore_errors=True)  # what a stopped build left
         self._unlinked: dict[Path, bool] = {output_dir: True}
 
@@ -174,6 +177,7 @@ def write_site(
         removed = _remove(output_dir, present - keep)
     marker = output_dir / MARKER
     if not _holds(marker, MARKER_TEXT.encode()):
+        marker.unlink(missing_ok=True)  # a symlink is not followed
         marker.write_text(MARKER_TEXT)  # before the pages: a stopped build's are still ours
     if staging.folder.is_dir():
         _move_into_place(staging.folder, output_dir)
@@ -181,8 +185,10 @@ def write_site(
 
 
 def _holds(target: Path, data: bytes) -> bool:
+    """Whether target is a file (not a symlink, which is replaced) with these bytes."""
     try:
-        return target.stat().st_size == len(data) and target.read_bytes() == data
+        found = target.lstat()
+        return S_ISREG(found.st_mode) and found.st_size == len(data) and target.read_bytes() == data
     except OSError:  # not there, or not a file: a folder, or a file where a folder is needed
         return False
 

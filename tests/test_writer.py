@@ -94,3 +94,31 @@ def test_a_symlink_in_the_output_is_replaced_and_never_written_through(
     assert not (blog.output / "2024").is_symlink()
     assert blog.file("/2024/01/a/").read_bytes() == (elsewhere / "01/a/index.html").read_bytes()
     assert {path: path.stat().st_mtime_ns for path in elsewhere.rglob("*")} == untouched
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_symlinks_to_files_in_the_output_are_replaced_never_followed(
+    make_blog: MakeBlog, tmp_path: Path, cached: bool
+) -> None:
+    options = {"cache": tmp_path / "cache"} if cached else {}
+    blog = make_blog({"posts/a.md": story("A", "2024-01-15")}, **options)
+    outside = tmp_path / "outside"
+    (outside / "staging").mkdir(parents=True)
+    page, marker = blog.file("/2024/01/a/"), blog.output / ".storyblog"
+    (outside / "page.html").write_bytes(page.read_bytes())  # the very bytes the build makes
+    (outside / "marker").write_text("someone else's file")
+    links = {
+        page: outside / "page.html",
+        marker: outside / "marker",
+        blog.output / ".storyblog-staging": outside / "staging",
+        blog.output / "dangling": outside / "nowhere",
+    }
+    for link, target in links.items():
+        link.unlink(missing_ok=True)
+        link.symlink_to(target)
+    untouched = {path: path.read_bytes() for path in outside.rglob("*") if path.is_file()}
+    blog.build(**options)
+    assert not any(link.is_symlink() for link in links)
+    assert page.read_bytes() == (outside / "page.html").read_bytes()
+    assert {path: path.read_bytes() for path in outside.rglob("*") if path.is_file()} == untouched
+    assert not any((outside / "staging").iterdir())
