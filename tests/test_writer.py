@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
-from conftest import MakeBlog, story
+from conftest import Blog, MakeBlog, story
 
+from storyblog.builder import BuildResult
 from storyblog.writer import safe_join
+
+Rebuild = tuple[Blog, Callable[[], BuildResult]]
 
 
 def test_an_unchanged_page_is_not_rewritten(make_blog: MakeBlog) -> None:
@@ -80,28 +85,32 @@ def test_a_stale_file_where_a_folder_is_now_needed_is_replaced(make_blog: MakeBl
     assert blog.file("/about").read_text() == "now a file"
 
 
-@pytest.mark.parametrize("cached", [False, True])
-def test_a_symlink_in_the_output_is_replaced_and_never_written_through(
-    make_blog: MakeBlog, tmp_path: Path, cached: bool
-) -> None:
-    options = {"cache": tmp_path / "cache"} if cached else {}
+@pytest.fixture(params=[False, True], ids=["without cache", "with cache"])
+def built_once(request: pytest.FixtureRequest, make_blog: MakeBlog, tmp_path: Path) -> Rebuild:
+    """A blog of one story, built; and its next build, with the cache or without."""
+    options = {"cache": tmp_path / "cache"} if request.param else {}
     blog = make_blog({"posts/a.md": story("A", "2024-01-15")}, **options)
+    return blog, partial(blog.build, **options)
+
+
+def test_a_symlink_in_the_output_is_replaced_and_never_written_through(
+    built_once: Rebuild, tmp_path: Path
+) -> None:
+    blog, rebuild = built_once
     elsewhere = tmp_path / "elsewhere"
     shutil.move(blog.output / "2024", elsewhere)  # the very bytes the build makes
     (blog.output / "2024").symlink_to(elsewhere)
     untouched = {path: path.stat().st_mtime_ns for path in elsewhere.rglob("*")}
-    blog.build(**options)
+    rebuild()
     assert not (blog.output / "2024").is_symlink()
     assert blog.file("/2024/01/a/").read_bytes() == (elsewhere / "01/a/index.html").read_bytes()
     assert {path: path.stat().st_mtime_ns for path in elsewhere.rglob("*")} == untouched
 
 
-@pytest.mark.parametrize("cached", [False, True])
 def test_symlinks_to_files_in_the_output_are_replaced_never_followed(
-    make_blog: MakeBlog, tmp_path: Path, cached: bool
+    built_once: Rebuild, tmp_path: Path
 ) -> None:
-    options = {"cache": tmp_path / "cache"} if cached else {}
-    blog = make_blog({"posts/a.md": story("A", "2024-01-15")}, **options)
+    blog, rebuild = built_once
     outside = tmp_path / "outside"
     (outside / "staging").mkdir(parents=True)
     page, marker = blog.file("/2024/01/a/"), blog.output / ".storyblog"
@@ -117,7 +126,7 @@ def test_symlinks_to_files_in_the_output_are_replaced_never_followed(
         link.unlink(missing_ok=True)
         link.symlink_to(target)
     untouched = {path: path.read_bytes() for path in outside.rglob("*") if path.is_file()}
-    blog.build(**options)
+    rebuild()
     assert not any(link.is_symlink() for link in links)
     assert page.read_bytes() == (outside / "page.html").read_bytes()
     assert {path: path.read_bytes() for path in outside.rglob("*") if path.is_file()} == untouched
