@@ -19,6 +19,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from hashlib import blake2b
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -76,7 +77,7 @@ class Readers:
 
 
 def readers_of(site: Site, reads: PageReads) -> Readers:
-    places = value_places(site, reads)
+    places = value_places(site, reads, story_places(site))
     paths = list(reads.pages)
     by_value: list[list[int]] = [[] for _ in range(len(site.stories) * len(SHOWN))]
     for page, numbers in enumerate(reads.pages.values()):
@@ -90,9 +91,14 @@ def readers_of(site: Site, reads: PageReads) -> Readers:
     return Readers(paths, starts, pages)
 
 
-def value_places(site: Site, reads: PageReads) -> dict[int, int]:
-    """The number in `reads` of each read of a SHOWN value: its number in Readers."""
-    places = {story.source: place for place, story in enumerate(site.stories)}
+def story_places(site: Site) -> dict[str, int]:
+    """Each story's place in the site, by its file."""
+    return {story.source: place for place, story in enumerate(site.stories)}
+
+
+def value_places(site: Site, reads: PageReads, places: Mapping[str, int]) -> dict[int, int]:
+    """The number in `reads` of each read of a SHOWN value: its number in Readers.
+    `places` is story_places(site)."""
     keys: dict[int, Key] = {}  # each story's key, made once: only for the stories read
     found = {}
     for (key, _, name), number in reads.numbers.items():
@@ -131,6 +137,11 @@ class Model:
     """The SHOWN values edited since, by story file."""
     loaded: set[int] = field(default_factory=set)
     """The stories (by place) whose bodies are in the site."""
+
+    @cached_property
+    def places(self) -> dict[str, int]:
+        """story_places(self.site), made once: an edit changes no story's place."""
+        return story_places(self.site)
 
     def bodies_to(self, file: BinaryIO) -> Model:
         """The model, its stories' bodies written to the file and left out of its site."""
@@ -193,11 +204,10 @@ class Model:
         that read any that changed. None when a story changed in anything else, or is not
         in the model: then the whole build is needed."""
         fingerprints = Fingerprints(None)
-        places = {story.source: place for place, story in enumerate(self.site.stories)}
         stories_now = list(self.site.stories)
         changed: set[int] = set()
         for new in stories:
-            place = places.get(new.source)
+            place = self.places.get(new.source)
             if place is None:
                 return None
             old, values = stories_now[place], {}
@@ -244,7 +254,7 @@ class Model:
     def rendered(self, reads: PageReads) -> bool:
         """Notes what the pages just rendered read of SHOWN values. False when one read a
         body not loaded (a page that shows a body it did not before): it is not right."""
-        places = value_places(self.site, reads)
+        places = value_places(self.site, reads, self.places)
         since = {path: frozenset(places[n] for n in numbers if n in places)
                  for path, numbers in reads.pages.items()}  # fmt: skip
         bodies = bodies_in(value for read in since.values() for value in read)
