@@ -200,12 +200,13 @@ def _move_into_place(staged: Path, target: Path) -> None:
     with os.scandir(staged) as entries:
         for entry in entries:
             destination = target / entry.name
-            if destination.is_symlink():
-                destination.unlink()
-            if entry.is_dir(follow_symlinks=False) and destination.is_dir():
-                _move_into_place(Path(entry.path), destination)
-            else:
-                os.replace(entry.path, destination)
+            if entry.is_dir(follow_symlinks=False):
+                if destination.is_symlink():
+                    destination.unlink()  # a folder cannot replace it in one step
+                elif destination.is_dir():
+                    _move_into_place(Path(entry.path), destination)
+                    continue
+            os.replace(entry.path, destination)  # a file replaces a symlink, not its target
 
 
 def _is_staged(relative: str) -> bool:
