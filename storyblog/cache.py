@@ -8,12 +8,12 @@ never trusted; the build starts afresh and writes a good one.
 
 Six files per blog: the state (what each file made, what each page read), the
 changes to it since it was last saved whole, the model of the last build
-(shown.py), its stories' bodies and the edits built from it since, and a small manifest of every
-input's and output's size and times. When the manifest still holds, nothing has
-changed and the build is done without loading the state. An edit saves only its
-changes: saving the whole state of a big blog takes longer than the rest of the
-build. The manifest names the model and edits it was saved with, so that an edit
-is built from the model only when the two agree.
+(shown.py), its stories' bodies and the edits built from it since, and a small
+manifest of every input's and output's size and times. When the manifest still
+holds, nothing has changed and the build is done without loading the state. An
+edit saves only its changes: saving the whole state of a big blog takes longer
+than the rest of the build. The manifest names the model and edits it was saved
+with, so that an edit is built from the model only when the two agree.
 """
 
 from __future__ import annotations
