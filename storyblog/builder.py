@@ -21,7 +21,6 @@ from storyblog import __version__
 from storyblog.archive import Blog
 from storyblog.cache import Cache, Manifest, files_under, stat_all
 from storyblog.errors import BuildFailed, Problem, Problems, UsageError
-from storyblog.markup import convert_all
 from storyblog.models import Site
 from storyblog.parallel import Progress, begun
 from storyblog.plan import PageSpec, plan_pages
@@ -163,7 +162,7 @@ class Builder:
             base_url=options.base_url,
             memo=self.read_memo,
             stats=inputs,
-            convert=partial(convert_all, progress=options.progress),
+            progress=options.progress,
         )
         if site is None:
             raise BuildFailed(problems.found)

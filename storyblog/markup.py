@@ -15,7 +15,6 @@ import copy
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Sequence
-from contextlib import closing
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -26,7 +25,7 @@ from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE, Registry
 
 from storyblog.callouts import CalloutExtension
-from storyblog.parallel import Progress, spread
+from storyblog.parallel import Progress, Streamed
 from storyblog.slugs import slugify
 
 WHITESPACE = re.compile(r"[ \t\r\n]+")  # not \s: a non-breaking space stays
@@ -218,16 +217,31 @@ MARKDOWN_IN_PARALLEL_FROM = 100
 _converter: Converter | None = None
 
 
+def converting() -> Streamed[Document, Rendered]:
+    """Documents converted as they are handed over: over the machine's cores, when there
+    are many, while this process goes on with its own work."""
+    return Streamed(convert_here, smallest=MARKDOWN_IN_PARALLEL_FROM)
+
+
+def converted(conversions: Streamed[Document, Rendered], progress: Progress) -> list[Rendered]:
+    """Every document handed over, converted, in order."""
+    done: list[Rendered] = []
+    for chunk in conversions.results():
+        done += chunk
+        if progress:
+            progress("stories converted", len(done), conversions.count)
+    return done
+
+
 def convert_all(documents: Sequence[Document], progress: Progress = None) -> list[Rendered]:
     """Converts documents in order, over the machine's cores when there are many."""
-    converted: list[Rendered] = []
-    spreading = spread(convert_here, documents, smallest=MARKDOWN_IN_PARALLEL_FROM, renew=False)
-    with closing(spreading) as chunks:
-        for chunk in chunks:
-            converted += chunk
-            if progress:
-                progress("stories converted", len(converted), len(documents))
-    return converted
+    conversions = converting()
+    try:
+        for document in documents:
+            conversions.add(document)
+        return converted(conversions, progress)
+    finally:
+        conversions.close()
 
 
 def convert_here(documents: Sequence[Document]) -> list[Rendered]:

@@ -1,15 +1,19 @@
 """Work spread over the machine's cores, for the builds big enough to gain from it.
 
-Workers are forked from the build once its model is made, so they start with
-every story, template and page plan already in memory: each is sent only which
-slice of the work is its own, in large chunks, and sends back its results.
-Where the work reads the build's model (rendering), each worker does one
-chunk and makes way for a new one: a worker's memory grows as it touches the
-build's objects (each touch copies the page it is on), and a fresh fork
-shares them all again (at 10,000 stories, a peak of 430 MB rather than 520).
-The pool's own thread forks the new ones; the build's main thread only waits
-for results meanwhile. Work that touches only its own items (converting
-Markdown) keeps its workers: a new fork costs a tenth of a second.
+Rendering pages reads the whole model: its workers are forked once the model
+is made, so they start with every story, template and page plan already in
+memory, and each is sent only which slice of the work is its own, in large
+chunks. Each worker does one chunk and makes way for a new one: a worker's
+memory grows as it touches the build's objects (each touch copies the page it
+is on), and a fresh fork shares them all again (at 10,000 stories, a peak of
+430 MB rather than 520). The pool's own thread forks the new ones; the build's
+main thread only waits for results meanwhile.
+
+Converting Markdown needs only the documents: they are sent to workers in
+chunks as soon as the reader has them, so the workers convert while this
+process goes on reading, and they stay for every chunk (a fork costs a tenth
+of a second).
+
 A small build, or one in a process with threads of its own (the preview,
 whose server threads may hold locks at any time), stays in one process:
 forking costs more there than it saves, or is unsafe.
@@ -20,11 +24,12 @@ from __future__ import annotations
 import gc
 import os
 import threading
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from functools import cache
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+from multiprocessing.pool import AsyncResult, Pool
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -45,11 +50,11 @@ def cores() -> int:
 
 
 def spread(
-    work: Callable[[Sequence[T]], R], items: Sequence[T], *, smallest: int, renew: bool = True
+    work: Callable[[Sequence[T]], R], items: Sequence[T], *, smallest: int
 ) -> Generator[R, None, None]:
-    """work(chunk) for chunks of items, in order: in forked workers when there are at least
-    `smallest` items, several cores and no other thread; otherwise work(items) here.
-    With `renew`, each chunk is done by a new worker."""
+    """work(chunk) for chunks of items, in order: in forked workers, a new one for each chunk,
+    when there are at least `smallest` items, several cores and no other thread; otherwise
+    work(items) here."""
     workers = cores()
     if len(items) < smallest or not _may_fork():
         yield work(items)
@@ -61,11 +66,55 @@ def spread(
     bounds = [(len(items) * n // count, len(items) * (n + 1) // count) for n in range(count)]
     _work = (work, items)
     try:
-        chunks_each = 1 if renew else None
-        with get_context("fork").Pool(workers, _start_worker, maxtasksperchild=chunks_each) as pool:
+        with get_context("fork").Pool(workers, _start_worker, maxtasksperchild=1) as pool:
             yield from pool.imap(_run, bounds)
     finally:
         _work = None
+
+
+class Streamed(Generic[T, R]):
+    """work(chunk) for items handed over one at a time while this process goes on with
+    its own work: once there are `smallest` items, and then each `smallest // 2`, they are
+    sent to workers (forked then, where this process may fork). Close it when done."""
+
+    def __init__(self, work: Callable[[Sequence[T]], list[R]], smallest: int) -> None:
+        self.work = work
+        self.smallest = smallest
+        self.count = 0
+        """Items handed over."""
+        self.pending: list[T] = []
+        self.sent: list[AsyncResult[list[R]]] = []
+        self.pool: Pool | None = None
+
+    def add(self, item: T) -> None:
+        self.count += 1
+        self.pending.append(item)
+        if self.pool is not None and len(self.pending) >= self.smallest // 2:
+            self._send()
+        elif self.pool is None and len(self.pending) >= self.smallest and _may_fork():
+            self.pool = get_context("fork").Pool(cores(), _start_worker)
+            self._send()
+
+    def results(self) -> Iterator[list[R]]:
+        """The results of each chunk, in order: the items not sent are worked here."""
+        if self.pool is not None and self.pending:
+            self._send()
+        for chunk in self.sent:
+            yield chunk.get()
+        if self.pending:
+            yield self.work(self.pending)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()  # and waits for its workers and threads to end
+            self.pool = None
+
+    def _send(self) -> None:
+        assert self.pool is not None
+        size, pending = max(1, self.smallest // 2), self.pending
+        for start in range(0, len(pending), size):
+            self.sent.append(self.pool.apply_async(self.work, (pending[start : start + size],)))
+        self.pending = []
 
 
 def begun(work: Callable[[], R]) -> Callable[[], R]:

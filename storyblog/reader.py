@@ -1,9 +1,10 @@
 """content/ → the model: every file read, every mistake collected, Markdown converted last.
 
-The reader is the only code that reads the content folder. It works in two
-passes: first every file's front matter is read and checked into a draft (so
-a broken blog fails fast, before any Markdown is converted), then all bodies
-are converted in one batch and the drafts become the frozen model.
+The reader is the only code that reads the content folder. Every file's front
+matter is read and checked into a draft; each body is handed over for
+converting as soon as its draft is made (in a big blog, other processes
+convert while this one reads on). A broken blog fails as soon as every file
+is read, without waiting for the bodies. Then the drafts become the frozen model.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from typing import Any, TypeVar, cast
 from storyblog.config import SiteConfig, config_from_mapping
 from storyblog.errors import Problem, Problems
 from storyblog.fields import DATE_PREFIX, Fields
-from storyblog.markup import Document, Rendered, convert_all
+from storyblog.markup import Document, Rendered, convert_all, converted, converting
 from storyblog.models import Author, Page, Site, StaticFile, Story
+from storyblog.parallel import Progress, Streamed
 from storyblog.slugs import is_slug, slugify
 from storyblog.sources import Body, Source, key_lines, load_mapping, read_source, read_text
 from storyblog.stats import Stat, settled, stat_of
@@ -35,7 +37,6 @@ AUTHOR_KEYS = ("name", "guest", "website", "photo", "role")
 PAGE_KEYS = ("title", "slug")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
-ConvertFn = Callable[[Sequence[Document]], list[Rendered]]
 Markdown = tuple[Body, str]
 """A body to convert, and the prefix of its ids."""
 T = TypeVar("T")
@@ -115,16 +116,38 @@ def read_site(
     *,
     drafts: bool = False,
     base_url: str | None = None,
-    convert: ConvertFn = convert_all,
     memo: ReadMemo | None = None,
     stats: Mapping[str, Stat] | None = None,
+    progress: Progress = None,
 ) -> Site | None:
     """The whole blog, or None when `problems` has errors (each of them reported).
 
     With a memo from the last read, a file whose bytes are the same is not parsed,
     checked or converted again: its draft, problems and HTML are the memo's."""
-    memo = memo or ReadMemo()
-    reader = Reader(content_dir, problems, memo, stats or {})
+    conversions = converting()
+    try:
+        return _read_site(content_dir, theme_static_dir, problems, drafts, base_url,
+                          memo or ReadMemo(), stats or {}, conversions, progress)  # fmt: skip
+    finally:
+        conversions.close()
+
+
+def _read_site(
+    content_dir: Path,
+    theme_static_dir: Path | None,
+    problems: Problems,
+    drafts: bool,
+    base_url: str | None,
+    memo: ReadMemo,
+    stats: Mapping[str, Stat],
+    conversions: Streamed[Document, Rendered],
+    progress: Progress,
+) -> Site | None:
+    def convert_soon(draft: AuthorDraft | StoryDraft | PageDraft) -> None:
+        if drafts or not (isinstance(draft, StoryDraft) and draft.draft):
+            memo.hand_over(draft.markdown(), conversions)
+
+    reader = Reader(content_dir, problems, memo, stats, drafted=convert_soon)
     config = reader.config(base_url)
     theme_files = reader.static_files(theme_static_dir)
     content_files = reader.static_files(content_dir / "static")
@@ -138,8 +161,8 @@ def read_site(
         return None
 
     drafted: list[AuthorDraft | StoryDraft | PageDraft] = [*authors, *stories, *pages]
-    converted = memo.converted([draft.markdown() for draft in drafted], convert)
-    body = {d.source.rel: rendered for d, rendered in zip(drafted, converted, strict=True)}
+    bodies = memo.converted([draft.markdown() for draft in drafted], conversions, progress)
+    body = {d.source.rel: rendered for d, rendered in zip(drafted, bodies, strict=True)}
     author_by_slug = {
         a.source.stem: memo.finished((a, body[a.source.rel]), partial(a.finish, body[a.source.rel]))
         for a in authors
@@ -214,6 +237,8 @@ class ReadMemo:
         self.checked: dict[Hashable, tuple[Any, list[Problem]]] = {}
         self.html: dict[tuple[bytes, str], Rendered] = {}
         """Each body's HTML, by the digest of its text and the prefix of its ids."""
+        self._handed_over: dict[tuple[bytes, str], None] = {}
+        """The bodies being converted, in the order they were handed over."""
         self._used: set[Hashable] = set()
         self._finished: dict[str, tuple[tuple[object, ...], object]] = {}
         self._finished_now: dict[str, tuple[tuple[object, ...], object]] = {}
@@ -260,16 +285,30 @@ class ReadMemo:
         self._used.add(key)
         return self.checked[key]
 
-    def converted(self, markdown: Sequence[Markdown], convert: ConvertFn) -> list[Rendered]:
-        """Each body's HTML, converting only those not converted before; the texts are let
-        go (their drafts stay in the memo, and the HTML is found by the text's digest)."""
+    def hand_over(self, markdown: Markdown, conversions: Streamed[Document, Rendered]) -> None:
+        """Hands the body over for converting, unless it was converted before (or is
+        being converted)."""
+        body, id_prefix = markdown
+        key = (body.digest, id_prefix)
+        if key not in self.html and key not in self._handed_over:
+            assert body.text is not None, "a body's text is let go only once converted"
+            self._handed_over[key] = None
+            conversions.add(Document(body.text, id_prefix))
+
+    def converted(
+        self,
+        markdown: Sequence[Markdown],
+        conversions: Streamed[Document, Rendered],
+        progress: Progress = None,
+    ) -> list[Rendered]:
+        """Each body's HTML, converting only those not converted before (nor handed over
+        already); the texts are let go (their drafts stay in the memo, and the HTML is
+        found by the text's digest)."""
+        for document in markdown:
+            self.hand_over(document, conversions)
         keys = [(body.digest, id_prefix) for body, id_prefix in markdown]
-        missing: dict[tuple[bytes, str], Document] = {}
-        for key, (body, id_prefix) in zip(keys, markdown, strict=True):
-            if key not in self.html and key not in missing:
-                assert body.text is not None, "a body's text is let go only once converted"
-                missing[key] = Document(body.text, id_prefix)
-        self.html.update(zip(missing, convert(list(missing.values())), strict=True))
+        self.html.update(zip(self._handed_over, converted(conversions, progress), strict=True))
+        self._handed_over = {}
         self.html = {key: self.html[key] for key in keys}
         for body, _ in markdown:
             body.text = None
@@ -299,13 +338,20 @@ class Reader:
     """Reads each kind of content file and checks it, reporting into `problems`."""
 
     def __init__(
-        self, content_dir: Path, problems: Problems, memo: ReadMemo, stats: Mapping[str, Stat]
+        self,
+        content_dir: Path,
+        problems: Problems,
+        memo: ReadMemo,
+        stats: Mapping[str, Stat],
+        drafted: Callable[[Any], None] = lambda draft: None,
     ) -> None:
         self.content_dir = content_dir
         self.problems = problems
         self.memo = memo
         self.stats = stats
         """The files' stats as the build took them before reading, by path text."""
+        self.drafted = drafted
+        """Told each draft as soon as it is made."""
 
     def config(self, base_url: str | None) -> SiteConfig:
         path = self.content_dir / "site.yml"
@@ -461,6 +507,7 @@ class Reader:
             self.problems.found += problems
             if draft is not None:
                 found.append(draft)
+                self.drafted(draft)
         return found
 
     def _check_author_slug(self, source: Source, problems: Problems) -> None:

@@ -145,7 +145,8 @@ class PageReads:
         """How many reads there were when compact() last looked for unused ones."""
 
     def add(self, path: str, reads: Iterable[Access]) -> None:
-        self.pages[path] = array("I", map(self.number, reads))
+        numbers, numbered = self.numbers, self.numbers.setdefault  # a call a read: no frame each
+        self.pages[path] = array("I", [numbered(access, len(numbers)) for access in reads])
 
     def merge(
         self, other: PageReads, same: Callable[[Access], Access] = lambda access: access
@@ -305,7 +306,11 @@ class TrackingEnvironment(jinja2.Environment):
     reads: set[Access] | None = None
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        value = super().getattr(obj, attribute)
+        """Jinja's own getattr, inlined: templates read attributes a hundred times a page."""
+        try:
+            value = getattr(obj, attribute)
+        except AttributeError:
+            value = super().getattr(obj, attribute)
         if self.reads is not None and self.fingerprints is not None:
             key = self.fingerprints.keys.get(id(obj))
             if key is not None:
