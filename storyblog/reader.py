@@ -26,7 +26,7 @@ from storyblog.errors import Problem, Problems
 from storyblog.fields import DATE_PREFIX, Fields
 from storyblog.markup import Document, Rendered, convert_all, converted, converting
 from storyblog.models import Author, Page, Site, StaticFile, Story
-from storyblog.parallel import Progress, Streamed
+from storyblog.parallel import Progress
 from storyblog.slugs import is_slug, slugify
 from storyblog.sources import Body, Source, key_lines, load_mapping, read_source, read_text
 from storyblog.stats import Stat, settled, stat_of
@@ -124,12 +124,12 @@ def read_site(
 
     With a memo from the last read, a file whose bytes are the same is not parsed,
     checked or converted again: its draft, problems and HTML are the memo's."""
-    conversions = converting()
+    conversions = Conversions()
     try:
         return _read_site(content_dir, theme_static_dir, problems, drafts, base_url,
                           memo or ReadMemo(), stats or {}, conversions, progress)  # fmt: skip
     finally:
-        conversions.close()
+        conversions.documents.close()
 
 
 def _read_site(
@@ -140,7 +140,7 @@ def _read_site(
     base_url: str | None,
     memo: ReadMemo,
     stats: Mapping[str, Stat],
-    conversions: Streamed[Document, Rendered],
+    conversions: Conversions,
     progress: Progress,
 ) -> Site | None:
     def convert_soon(draft: AuthorDraft | StoryDraft | PageDraft) -> None:
@@ -229,6 +229,16 @@ def tag_identity(tag: str) -> str:
     return " ".join(letters.replace("-", " ").replace("_", " ").split())
 
 
+class Conversions:
+    """The bodies handed over for converting during one read: converted as they come, over
+    the machine's cores when there are many (markup.converting)."""
+
+    def __init__(self) -> None:
+        self.documents = converting()
+        self.keys: dict[tuple[bytes, str], None] = {}
+        """Each body's key in ReadMemo.html, in the order they were handed over."""
+
+
 class ReadMemo:
     """What the last read made of each file and each Markdown document: reused while the
     bytes (and what else the answer depends on) are the same, forgotten when unused."""
@@ -237,8 +247,6 @@ class ReadMemo:
         self.checked: dict[Hashable, tuple[Any, list[Problem]]] = {}
         self.html: dict[tuple[bytes, str], Rendered] = {}
         """Each body's HTML, by the digest of its text and the prefix of its ids."""
-        self._handed_over: dict[tuple[bytes, str], None] = {}
-        """The bodies being converted, in the order they were handed over."""
         self._used: set[Hashable] = set()
         self._finished: dict[str, tuple[tuple[object, ...], object]] = {}
         self._finished_now: dict[str, tuple[tuple[object, ...], object]] = {}
@@ -285,20 +293,20 @@ class ReadMemo:
         self._used.add(key)
         return self.checked[key]
 
-    def hand_over(self, markdown: Markdown, conversions: Streamed[Document, Rendered]) -> None:
+    def hand_over(self, markdown: Markdown, conversions: Conversions) -> None:
         """Hands the body over for converting, unless it was converted before (or is
         being converted)."""
         body, id_prefix = markdown
         key = (body.digest, id_prefix)
-        if key not in self.html and key not in self._handed_over:
+        if key not in self.html and key not in conversions.keys:
             assert body.text is not None, "a body's text is let go only once converted"
-            self._handed_over[key] = None
-            conversions.add(Document(body.text, id_prefix))
+            conversions.keys[key] = None
+            conversions.documents.add(Document(body.text, id_prefix))
 
     def converted(
         self,
         markdown: Sequence[Markdown],
-        conversions: Streamed[Document, Rendered],
+        conversions: Conversions,
         progress: Progress = None,
     ) -> list[Rendered]:
         """Each body's HTML, converting only those not converted before (nor handed over
@@ -307,8 +315,8 @@ class ReadMemo:
         for document in markdown:
             self.hand_over(document, conversions)
         keys = [(body.digest, id_prefix) for body, id_prefix in markdown]
-        self.html.update(zip(self._handed_over, converted(conversions, progress), strict=True))
-        self._handed_over = {}
+        results = converted(conversions.documents, progress)
+        self.html.update(zip(conversions.keys, results, strict=True))
         self.html = {key: self.html[key] for key in keys}
         for body, _ in markdown:
             body.text = None

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import TEMPLATES
 
+import storyblog.parallel
 from storyblog.builder import Builder, BuildOptions
 from storyblog.errors import BuildFailed
 from storyblog.tracking import RenderMemory
@@ -255,6 +256,28 @@ def test_a_long_lived_builder_mends_an_output_changed_behind_its_back(tmp_path: 
     pages[0].unlink()
     pages[1].write_text("changed by hand")
     (tmp_path / "site" / "stray.html").write_text("not the blog's")
+    builder.build()
+    Builder(BuildOptions(blog.content, blog.templates, tmp_path / "clean")).build()
+    assert tree(tmp_path / "site") == tree(tmp_path / "clean")
+
+
+@pytest.mark.parametrize("bodies", [1, 200])  # in this process, and over workers
+def test_a_build_after_a_failed_one_converts_what_the_failed_one_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bodies: int
+) -> None:
+    """A failed build stops before every body it handed over is converted: the next build
+    converts them again, and its output is a clean build's."""
+    monkeypatch.setattr(storyblog.parallel, "cores", lambda: 2)
+    blog = RandomBlog(tmp_path, random.Random(5))
+    for _ in range(bodies):
+        blog.create_story()
+    builder = Builder(BuildOptions(blog.content, blog.templates, tmp_path / "site"))
+    builder.build()
+    story = blog.files("posts")[0]
+    text = story.read_text().replace("---\n\n", "---\n\nA new first line.\n\n", 1)
+    story.write_text(text.replace("author: [", "author: [nobody, ", 1))
+    assert outcome(builder) is not None
+    story.write_text(text)
     builder.build()
     Builder(BuildOptions(blog.content, blog.templates, tmp_path / "clean")).build()
     assert tree(tmp_path / "site") == tree(tmp_path / "clean")
