@@ -1,4 +1,4 @@
-"""content/ → the model: every file read, every mistake collected, Markdown converted last.
+"""content/ → the model: every file read, every mistake collected, every body converted.
 
 The reader is the only code that reads the content folder. Every file's front
 matter is read and checked into a draft; each body is handed over for
@@ -124,44 +124,28 @@ def read_site(
 
     With a memo from the last read, a file whose bytes are the same is not parsed,
     checked or converted again: its draft, problems and HTML are the memo's."""
-    conversions = Conversions()
-    try:
-        return _read_site(content_dir, theme_static_dir, problems, drafts, base_url,
-                          memo or ReadMemo(), stats or {}, conversions, progress)  # fmt: skip
-    finally:
-        conversions.documents.close()
+    memo = memo or ReadMemo()
+    with Conversions() as conversions:
 
+        def convert_soon(draft: AuthorDraft | StoryDraft | PageDraft) -> None:
+            if drafts or not (isinstance(draft, StoryDraft) and draft.draft):
+                memo.hand_over(draft.markdown(), conversions)
 
-def _read_site(
-    content_dir: Path,
-    theme_static_dir: Path | None,
-    problems: Problems,
-    drafts: bool,
-    base_url: str | None,
-    memo: ReadMemo,
-    stats: Mapping[str, Stat],
-    conversions: Conversions,
-    progress: Progress,
-) -> Site | None:
-    def convert_soon(draft: AuthorDraft | StoryDraft | PageDraft) -> None:
-        if drafts or not (isinstance(draft, StoryDraft) and draft.draft):
-            memo.hand_over(draft.markdown(), conversions)
+        reader = Reader(content_dir, problems, memo, stats or {}, drafted=convert_soon)
+        config = reader.config(base_url)
+        theme_files = reader.static_files(theme_static_dir)
+        content_files = reader.static_files(content_dir / "static")
+        static_files = theme_files + content_files  # content wins
+        author_files = reader.markdown_files("authors")
+        authors = reader.authors(author_files, photos=frozenset(f.target for f in content_files))
+        stories = reader.stories(config.tz, {path.stem for path in author_files}, drafts)
+        pages = reader.pages()
+        memo.forget_unused()
+        if problems.errors:
+            return None
+        drafted: list[AuthorDraft | StoryDraft | PageDraft] = [*authors, *stories, *pages]
+        bodies = memo.converted([draft.markdown() for draft in drafted], conversions, progress)
 
-    reader = Reader(content_dir, problems, memo, stats, drafted=convert_soon)
-    config = reader.config(base_url)
-    theme_files = reader.static_files(theme_static_dir)
-    content_files = reader.static_files(content_dir / "static")
-    static_files = theme_files + content_files  # content wins
-    author_files = reader.markdown_files("authors")
-    authors = reader.authors(author_files, photos=frozenset(f.target for f in content_files))
-    stories = reader.stories(config.tz, {path.stem for path in author_files}, drafts)
-    pages = reader.pages()
-    memo.forget_unused()
-    if problems.errors:
-        return None
-
-    drafted: list[AuthorDraft | StoryDraft | PageDraft] = [*authors, *stories, *pages]
-    bodies = memo.converted([draft.markdown() for draft in drafted], conversions, progress)
     body = {d.source.rel: rendered for d, rendered in zip(drafted, bodies, strict=True)}
     author_by_slug = {
         a.source.stem: memo.finished((a, body[a.source.rel]), partial(a.finish, body[a.source.rel]))
@@ -231,12 +215,18 @@ def tag_identity(tag: str) -> str:
 
 class Conversions:
     """The bodies handed over for converting during one read: converted as they come, over
-    the machine's cores when there are many (markup.converting)."""
+    the machine's cores when there are many (markup.converting). The workers end with it."""
 
     def __init__(self) -> None:
         self.documents = converting()
         self.keys: dict[tuple[bytes, str], None] = {}
         """Each body's key in ReadMemo.html, in the order they were handed over."""
+
+    def __enter__(self) -> Conversions:
+        return self
+
+    def __exit__(self, *error: object) -> None:
+        self.documents.close()
 
 
 class ReadMemo:

@@ -145,7 +145,7 @@ class PageReads:
         """How many reads there were when compact() last looked for unused ones."""
 
     def add(self, path: str, reads: Iterable[Access]) -> None:
-        numbers, numbered = self.numbers, self.numbers.setdefault  # a call a read: no frame each
+        numbers, numbered = self.numbers, self.numbers.setdefault  # not self.number: quicker
         self.pages[path] = array("I", [numbered(access, len(numbers)) for access in reads])
 
     def merge(
