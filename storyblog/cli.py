@@ -152,7 +152,11 @@ class TerminalProgress:
         bar = "█" * filled + "·" * (BAR_WIDTH - filled)
         rate = done / max(now - self.since, 1e-6)
         line = f"\r{bar} {done:,}/{total:,} {what} ({rate:,.0f}/s)\033[K"
-        print(line, end="\n" if done >= total else "", file=sys.stderr, flush=True)
+        line += "\n" if done >= total else ""
+        # To the file itself, not through sys.stderr: the pool's thread forks render workers
+        # meanwhile, and one forked while this thread held the stream's lock would hang on
+        # its first write to it (a warning, say).
+        os.write(sys.stderr.fileno(), line.encode(sys.stderr.encoding or "utf-8", "replace"))
 
 
 def report_success(result: BuildResult, output: Path) -> None:

@@ -7,7 +7,8 @@ chunks. Each worker does one chunk and makes way for a new one: a worker's
 memory grows as it touches the build's objects (each touch copies the page it
 is on), and a fresh fork shares them all again (at 10,000 stories, a peak of
 430 MB rather than 520). The pool's own thread forks the new ones; the build's
-main thread only waits for results meanwhile.
+main thread only waits for results meanwhile, and writes its progress straight
+to the terminal's file (cli.py): a fork never copies a stream's lock held.
 
 Converting Markdown needs only the documents: they are sent to workers in
 chunks as soon as the reader has them, so the workers convert while this

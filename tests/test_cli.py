@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, TEMPLATES, MakeBlog, story
 
-from storyblog.cli import main
+from storyblog.cli import TerminalProgress, main
 
 
 def test_build_py_builds_any_content_folder(make_blog: MakeBlog, tmp_path: Path) -> None:
@@ -104,3 +104,26 @@ def test_a_disk_that_refuses_writes_gets_a_message_not_a_traceback(
     arguments = ["--content", str(blog.content), "--templates", str(TEMPLATES)]
     assert main([*arguments, "--output", str(blog.output)]) == 1
     assert "could not write the blog: [Errno 28] No space left on device" in capsys.readouterr().err
+
+
+def test_progress_is_written_past_the_stream_that_a_fork_could_catch_locked(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Render workers are forked by the pool's thread while the main thread reports progress:
+    the report never holds sys.stderr's lock, which a worker would inherit held."""
+
+    class Unwritable:
+        encoding = "utf-8"
+
+        def fileno(self) -> int:
+            return 2
+
+        def write(self, text: str) -> int:
+            raise AssertionError("progress went through the Python stream")
+
+    progress = TerminalProgress()
+    monkeypatch.setattr(sys, "stderr", Unwritable())
+    progress("pages rendered", 1, 2)
+    progress("pages rendered", 2, 2)
+    shown = capfd.readouterr().err
+    assert "1/2 pages rendered" in shown and shown.endswith("\x1b[K\n")
