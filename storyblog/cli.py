@@ -153,10 +153,14 @@ class TerminalProgress:
         rate = done / max(now - self.since, 1e-6)
         line = f"\r{bar} {done:,}/{total:,} {what} ({rate:,.0f}/s)\033[K"
         line += "\n" if done >= total else ""
+        if os.name != "posix":  # no forked workers (and a console that wants its own writes)
+            print(line, end="", file=sys.stderr, flush=True)
+            return
         # To the file itself, not through sys.stderr: the pool's thread forks render workers
         # meanwhile, and one forked while this thread held the stream's lock would hang on
         # its first write to it (a warning, say).
-        os.write(sys.stderr.fileno(), line.encode(sys.stderr.encoding or "utf-8", "replace"))
+        stream = sys.stderr
+        os.write(stream.fileno(), line.encode(stream.encoding, stream.errors or "strict"))
 
 
 def report_success(result: BuildResult, output: Path) -> None:

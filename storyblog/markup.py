@@ -223,8 +223,8 @@ def converting() -> Streamed[Document, Rendered]:
     return Streamed(convert_here, smallest=MARKDOWN_IN_PARALLEL_FROM)
 
 
-def converted(conversions: Streamed[Document, Rendered], progress: Progress) -> list[Rendered]:
-    """Every document handed over, converted, in order."""
+def gathered(conversions: Streamed[Document, Rendered], progress: Progress) -> list[Rendered]:
+    """Every document handed over, converted, in order (once: then the conversions are done)."""
     done: list[Rendered] = []
     for chunk in conversions.results():
         done += chunk
@@ -239,7 +239,7 @@ def convert_all(documents: Sequence[Document], progress: Progress = None) -> lis
     try:
         for document in documents:
             conversions.add(document)
-        return converted(conversions, progress)
+        return gathered(conversions, progress)
     finally:
         conversions.close()
 

@@ -76,7 +76,8 @@ def spread(
 class Streamed(Generic[T, R]):
     """work(chunk) for items handed over one at a time while this process goes on with
     its own work: once there are `smallest` items, and then each `smallest // 2`, they are
-    sent to workers (forked then, where this process may fork). Close it when done."""
+    sent to workers (forked then, where this process may fork now). The results are
+    gathered once, when every item is handed over; close it then."""
 
     def __init__(self, work: Callable[[Sequence[T]], list[R]], smallest: int) -> None:
         self.work = work
@@ -86,13 +87,14 @@ class Streamed(Generic[T, R]):
         self.pending: list[T] = []
         self.sent: list[AsyncResult[list[R]]] = []
         self.pool: Pool | None = None
+        self.may_fork = _may_fork()
 
     def add(self, item: T) -> None:
         self.count += 1
         self.pending.append(item)
         if self.pool is not None and len(self.pending) >= self.smallest // 2:
             self._send()
-        elif self.pool is None and len(self.pending) >= self.smallest and _may_fork():
+        elif self.pool is None and len(self.pending) >= self.smallest and self.may_fork:
             self.pool = get_context("fork").Pool(cores(), _start_worker)
             self._send()
 

@@ -24,7 +24,7 @@ from typing import Any, TypeVar, cast
 from storyblog.config import SiteConfig, config_from_mapping
 from storyblog.errors import Problem, Problems
 from storyblog.fields import DATE_PREFIX, Fields
-from storyblog.markup import Document, Rendered, convert_all, converted, converting
+from storyblog.markup import Document, Rendered, convert_all, converting, gathered
 from storyblog.models import Author, Page, Site, StaticFile, Story
 from storyblog.parallel import Progress
 from storyblog.slugs import is_slug, slugify
@@ -218,7 +218,7 @@ class Conversions:
     the machine's cores when there are many (markup.converting). The workers end with it."""
 
     def __init__(self) -> None:
-        self.documents = converting()
+        self.converting = converting()
         self.keys: dict[tuple[bytes, str], None] = {}
         """Each body's key in ReadMemo.html, in the order they were handed over."""
 
@@ -226,7 +226,7 @@ class Conversions:
         return self
 
     def __exit__(self, *error: object) -> None:
-        self.documents.close()
+        self.converting.close()
 
 
 class ReadMemo:
@@ -291,7 +291,7 @@ class ReadMemo:
         if key not in self.html and key not in conversions.keys:
             assert body.text is not None, "a body's text is let go only once converted"
             conversions.keys[key] = None
-            conversions.documents.add(Document(body.text, id_prefix))
+            conversions.converting.add(Document(body.text, id_prefix))
 
     def converted(
         self,
@@ -302,10 +302,10 @@ class ReadMemo:
         """Each body's HTML, converting only those not converted before (nor handed over
         already); the texts are let go (their drafts stay in the memo, and the HTML is
         found by the text's digest)."""
-        for document in markdown:
+        for document in markdown:  # any not handed over as its file was read
             self.hand_over(document, conversions)
         keys = [(body.digest, id_prefix) for body, id_prefix in markdown]
-        results = converted(conversions.documents, progress)
+        results = gathered(conversions.converting, progress)
         self.html.update(zip(conversions.keys, results, strict=True))
         self.html = {key: self.html[key] for key in keys}
         for body, _ in markdown:

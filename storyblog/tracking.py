@@ -310,7 +310,10 @@ class TrackingEnvironment(jinja2.Environment):
         try:
             value = getattr(obj, attribute)
         except AttributeError:
-            value = super().getattr(obj, attribute)
+            try:
+                value = obj[attribute]
+            except (TypeError, LookupError, AttributeError):
+                value = self.undefined(obj=obj, name=attribute)
         if self.reads is not None and self.fingerprints is not None:
             key = self.fingerprints.keys.get(id(obj))
             if key is not None:

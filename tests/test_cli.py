@@ -113,7 +113,7 @@ def test_progress_is_written_past_the_stream_that_a_fork_could_catch_locked(
     the report never holds sys.stderr's lock, which a worker would inherit held."""
 
     class Unwritable:
-        encoding = "utf-8"
+        encoding, errors = "utf-8", "strict"
 
         def fileno(self) -> int:
             return 2
