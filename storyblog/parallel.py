@@ -82,6 +82,8 @@ class Streamed(Generic[T, R]):
     def __init__(self, work: Callable[[Sequence[T]], list[R]], smallest: int) -> None:
         self.work = work
         self.smallest = smallest
+        self.chunk = max(1, smallest // 2)
+        """Items sent to a worker at once, once there are workers."""
         self.count = 0
         """Items handed over."""
         self.pending: list[T] = []
@@ -92,7 +94,7 @@ class Streamed(Generic[T, R]):
     def add(self, item: T) -> None:
         self.count += 1
         self.pending.append(item)
-        if self.pool is not None and len(self.pending) >= self.smallest // 2:
+        if self.pool is not None and len(self.pending) >= self.chunk:
             self._send()
         elif self.pool is None and len(self.pending) >= self.smallest and self.may_fork:
             self.pool = get_context("fork").Pool(cores(), _start_worker)
@@ -114,7 +116,7 @@ class Streamed(Generic[T, R]):
 
     def _send(self) -> None:
         assert self.pool is not None
-        size, pending = max(1, self.smallest // 2), self.pending
+        size, pending = self.chunk, self.pending
         for start in range(0, len(pending), size):
             self.sent.append(self.pool.apply_async(self.work, (pending[start : start + size],)))
         self.pending = []
