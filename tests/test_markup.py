@@ -99,11 +99,15 @@ def test_an_id_prefix_applies_to_every_id_and_the_links_to_them() -> None:
     }
 
 
-class EveryPatternTried(Converter):
-    """Python-Markdown as it is: every inline pattern tried on every document."""
+class AsPythonMarkdownIs(Converter):
+    """Python-Markdown as it is: every inline pattern tried on every document, and a table
+    of contents built for each."""
 
     def inline_patterns(self, text: str) -> Any:
         return self._markdown.inlinePatterns
+
+    def asks_for_toc(self, text: str) -> bool:
+        return True
 
 
 SYNTAX = [
@@ -130,17 +134,20 @@ SYNTAX = [
     "## A heading with _em_ {: #own-id }\n\nA paragraph {: .with-class }",
     "    indented code *not em* [not a link](/x)\n\nThen *em*.",
     "> A quote with [a link](/q) and **strong**.\n\n[TOC]",
+    "# A title\n\n## A part\n\n  [TOC]  \n\n## A part",
+    "## A heading\n\nNot a marker: `[TOC]`, \\[TOC\\], &#91;TOC&#93; and [toc].",
     "```\nfenced *not em* <b>\n```\n\nAfter the fence: <i>html</i>.",
 ]
 """One kind of inline markup per document, then several together."""
 
 
-def test_skipping_inline_patterns_that_cannot_match_changes_no_output() -> None:
-    """Each document is tried only with the patterns whose characters it holds: the HTML,
-    summary and lessons are those of Python-Markdown trying them all."""
+def test_skipping_what_cannot_change_a_document_changes_no_output() -> None:
+    """Each document is tried only with the patterns whose characters it holds, and gets a
+    table of contents only if it has the marker: the HTML, summary and lessons are those of
+    Python-Markdown trying every pattern and building every table of contents."""
     files = [*Path("content").rglob("*.md"), *Path("tests/fixtures").rglob("*.md")]
     documents = SYNTAX + [path.read_text(encoding="utf-8") for path in sorted(files)]
-    skipping, trying_all = Converter(), EveryPatternTried()
+    skipping, trying_all = Converter(), AsPythonMarkdownIs()
     for text in documents:
         assert skipping.convert(Document(text)) == trying_all.convert(Document(text)), text
     every = len(trying_all.inline_patterns(""))
