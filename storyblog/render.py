@@ -16,6 +16,7 @@ from contextlib import closing, suppress
 from dataclasses import dataclass, fields, is_dataclass
 from functools import partial
 from pathlib import Path
+from types import FunctionType, MethodType
 from typing import Any
 
 import jinja2
@@ -64,6 +65,31 @@ class RenderedPages:
     """Template mistakes, each reported once."""
 
 
+class DirectContext(jinja2.runtime.Context):
+    """Jinja's context, calling macros and plain functions at once: a page makes fifty such
+    calls, and Jinja's own `call` looks at each callable three times for a context, an
+    environment or an eval context to pass it, which neither a macro nor a plain function
+    takes. Anything else is called as Jinja would."""
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # names no keyword can take
+        kind = type(__obj)
+        if kind is not jinja2.runtime.Macro and (
+            kind not in PLAIN_CALLABLES or hasattr(__obj, "jinja_pass_arg")
+        ):
+            return super().call(__obj, *args, **kwargs)
+        kwargs.pop("_block_vars", None)
+        kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:  # as Jinja's own
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception"
+            )
+
+
+PLAIN_CALLABLES = frozenset((FunctionType, MethodType))
+
+
 class Renderer:
     """Templates compiled once; make a new Renderer when a template changes."""
 
@@ -80,6 +106,7 @@ class Renderer:
             auto_reload=False,
             bytecode_cache=COMPILED,
         )
+        self.env.context_class = DirectContext
         self.env.filters["long_date"] = long_date
         self.env.filters["iso"] = lambda moment: moment.isoformat()
         self.env.filters["plural"] = plural
