@@ -100,10 +100,10 @@ def safe_join(root: Path, relative: str) -> Path:
     return target
 
 
-def _parts(relative: str) -> tuple[str, ...]:
+def _parts(relative: str) -> list[str]:
     """The names in a relative path, refusing one that climbs out (or is not relative)."""
-    parts = PurePosixPath(relative).parts
-    if not parts or PurePosixPath(relative).is_absolute() or ".." in parts:
+    parts = [part for part in relative.split("/") if part not in ("", ".")]
+    if not parts or relative.startswith("/") or ".." in parts:
         raise ValueError(f"refusing to write outside the output folder: {relative!r}")
     return parts
 
@@ -120,28 +120,35 @@ class Staging:
         if self.folder.is_symlink():  # not made by a build: pages are never staged through it
             self.folder.unlink()
         shutil.rmtree(self.folder, ignore_errors=True)  # what a stopped build left
-        self._unlinked: dict[Path, bool] = {output_dir: True}
+        self._unlinked: dict[str, bool] = {os.fspath(output_dir): True}
+        self._made: set[str] = set()
+        """The staging folders made so far."""
 
     def put(self, relative: str, data: bytes) -> bool:
         """Stages the file, unless the output already has these very bytes: True if staged.
         The bytes are looked for only where no symlink leads elsewhere: a symlink in the
-        output is not the build's, and is replaced."""
-        parts = _parts(relative)
-        target = self.output_dir.joinpath(*parts)
-        if self._unlinked_to(target.parent) and _holds(target, data):
+        output is not the build's, and is replaced. (Paths are texts here, not Paths: this
+        runs for every page, and pathlib's parsing took half its time.)"""
+        *folders, name = _parts(relative)
+        folder = os.path.join(self.output_dir, *folders)
+        if self._unlinked_to(folder) and _holds(os.path.join(folder, name), data):
             return False
-        staged = self.folder.joinpath(*parts)
-        staged.parent.mkdir(parents=True, exist_ok=True)
-        staged.write_bytes(data)
-        staged.chmod(0o644)  # readable by the web server, whatever the umask
+        staged_folder = os.path.join(self.folder, *folders)
+        if staged_folder not in self._made:
+            os.makedirs(staged_folder, exist_ok=True)
+            self._made.add(staged_folder)
+        staged = os.path.join(staged_folder, name)
+        with open(staged, "wb") as file:
+            file.write(data)
+        os.chmod(staged, 0o644)  # readable by the web server, whatever the umask
         return True
 
-    def _unlinked_to(self, folder: Path) -> bool:
+    def _unlinked_to(self, folder: str) -> bool:
         """Whether no folder between the output and this one is a symlink: each is looked
         at once (a path's resolve() looks at every folder from the root, each time)."""
         known = self._unlinked.get(folder)
         if known is None:
-            known = self._unlinked_to(folder.parent) and not folder.is_symlink()
+            known = self._unlinked_to(os.path.dirname(folder)) and not os.path.islink(folder)
             self._unlinked[folder] = known
         return known
 
@@ -184,11 +191,14 @@ def write_site(
     return WriteStats(written, len(pages) + len(static) - len(written), removed, keep)
 
 
-def _holds(target: Path, data: bytes) -> bool:
+def _holds(target: str | Path, data: bytes) -> bool:
     """Whether target is a file (not a symlink, which is replaced) with these bytes."""
     try:
-        found = target.lstat()
-        return S_ISREG(found.st_mode) and found.st_size == len(data) and target.read_bytes() == data
+        found = os.lstat(target)
+        if not S_ISREG(found.st_mode) or found.st_size != len(data):
+            return False
+        with open(target, "rb") as file:
+            return file.read() == data
     except OSError:  # not there, or not a file: a folder, or a file where a folder is needed
         return False
 
