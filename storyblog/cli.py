@@ -19,6 +19,7 @@ from storyblog import __version__
 from storyblog.builder import Builder, BuildOptions, BuildResult
 from storyblog.config import normalize_base_url
 from storyblog.errors import BuildFailed, Problem, UsageError, plural
+from storyblog.parallel import WorkerStopped
 
 EXIT_OK, EXIT_CONTENT_ERRORS, EXIT_USAGE = 0, 1, 2
 BAR_WIDTH = 30
@@ -132,6 +133,9 @@ def main(argv: Sequence[str] | None = None, *, hard_exit: bool = False) -> int:
         return EXIT_USAGE
     except OSError as error:  # the disk, not the content: full, read-only, gone
         print(f"storyblog: could not write the blog: {error}", file=sys.stderr)
+        return EXIT_CONTENT_ERRORS
+    except WorkerStopped as error:
+        print(f"storyblog: {error}", file=sys.stderr)
         return EXIT_CONTENT_ERRORS
     return EXIT_OK
 

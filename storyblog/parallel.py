@@ -23,6 +23,7 @@ forking costs more there than it saves, or is unsafe.
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -30,6 +31,7 @@ from functools import cache
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.connection import Connection
 from multiprocessing.pool import AsyncResult, Pool
+from multiprocessing.process import BaseProcess
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -43,7 +45,48 @@ CHUNKS_PER_WORKER = 16
 that none lives long enough to copy much of the build's memory (at 10,000 stories, a
 template edit peaked at 440–450 MB in three runs with 16, 466–512 MB in three with 8)."""
 
+WATCH_EVERY = 0.5
+"""Seconds: how often a build waiting for a worker's chunk looks whether a worker was killed."""
+
 _work: tuple[Callable[[Sequence[Any]], Any], Sequence[Any]] | None = None
+
+
+class WorkerStopped(Exception):
+    """A worker was killed from outside while the build waited for it."""
+
+
+class _WatchedPool(Pool):
+    """A pool that keeps each worker it starts: one killed from outside (by the kernel, when
+    memory runs out) takes its chunk with it, and a plain Pool waits for that forever."""
+
+    def __init__(self, processes: int, initializer: Callable[[], None], **options: Any) -> None:
+        self.workers: list[BaseProcess] = []
+        """Appended to by the pool's own thread, as it starts workers; never pruned."""
+        super().__init__(processes, initializer, context=get_context("fork"), **options)
+
+    def Process(self, ctx: Any, *args: Any, **kwargs: Any) -> BaseProcess:  # type: ignore[override]
+        """How Pool starts each worker."""
+        worker: BaseProcess = ctx.Process(*args, **kwargs)
+        self.workers.append(worker)
+        return worker
+
+    def waited(self, result: Callable[[float], R]) -> R:
+        """result(timeout), waited for until it comes; WorkerStopped if a worker is killed."""
+        while True:
+            try:
+                return result(WATCH_EVERY)
+            except multiprocessing.TimeoutError:
+                for worker in self.workers:
+                    if worker.exitcode:  # a pool's worker that ends by itself ends with 0
+                        raise WorkerStopped(_stopped(worker.exitcode)) from None
+
+
+def _stopped(exitcode: int) -> str:
+    how = f"killed by signal {-exitcode}" if exitcode < 0 else f"ended with status {exitcode}"
+    return (
+        f"a worker process of the build was {how}, perhaps because the machine ran out of "
+        "memory: nothing in the output was changed; build again"
+    )
 
 
 def cores() -> int:
@@ -67,8 +110,10 @@ def spread(
     bounds = [(len(items) * n // count, len(items) * (n + 1) // count) for n in range(count)]
     _work = (work, items)
     try:
-        with get_context("fork").Pool(workers, _start_worker, maxtasksperchild=1) as pool:
-            yield from pool.imap(_run, bounds)
+        with _WatchedPool(workers, _start_worker, maxtasksperchild=1) as pool:
+            results = pool.imap(_run, bounds)
+            for _ in bounds:
+                yield pool.waited(results.next)
     finally:
         _work = None
 
@@ -88,7 +133,7 @@ class Streamed(Generic[T, R]):
         """Items handed over."""
         self.pending: list[T] = []
         self.sent: list[AsyncResult[list[R]]] = []
-        self.pool: Pool | None = None
+        self.pool: _WatchedPool | None = None
         self.may_fork = _may_fork()
 
     def add(self, item: T) -> None:
@@ -97,7 +142,7 @@ class Streamed(Generic[T, R]):
         if self.pool is not None and len(self.pending) >= self.chunk:
             self._send()
         elif self.pool is None and len(self.pending) >= self.smallest and self.may_fork:
-            self.pool = get_context("fork").Pool(cores(), _start_worker)
+            self.pool = _WatchedPool(cores(), _start_worker)
             self._send()
 
     def results(self) -> Iterator[list[R]]:
@@ -105,7 +150,8 @@ class Streamed(Generic[T, R]):
         if self.pool is not None and self.pending:
             self._send()
         for chunk in self.sent:
-            yield chunk.get()
+            assert self.pool is not None  # chunks are sent only to a pool
+            yield self.pool.waited(chunk.get)
         if self.pending:
             yield self.work(self.pending)
 
