@@ -348,9 +348,10 @@ class Builder:
         """The output's files and their stats after a write: only the files it wrote (the
         marker, which it may have), or whose stat is not known, are looked at."""
         known, written = self.outputs or {}, {*stats.written, MARKER}
+        output = os.fspath(self.options.output)  # joined as text: a Path per file is slower
         return {
             file: known[file] if file in known and file not in written
-            else stat_of(os.stat(self.options.output / file))
+            else stat_of(os.stat(os.path.join(output, file)))
             for file in stats.files
         }  # fmt: skip
 
