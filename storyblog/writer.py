@@ -128,7 +128,7 @@ class Staging:
         """Stages the file, unless the output already has these very bytes: True if staged.
         The bytes are looked for only where no symlink leads elsewhere: a symlink in the
         output is not the build's, and is replaced. (Paths are texts here, not Paths: this
-        runs for every page, and pathlib's parsing took half its time.)"""
+        runs for every page, and pathlib's parsing took a third of its time.)"""
         *folders, name = _parts(relative)
         folder = os.path.join(self.output_dir, *folders)
         if self._unlinked_to(folder) and _holds(os.path.join(folder, name), data):
