@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
 from bs4 import BeautifulSoup
 
-from storyblog.markup import Converter, Document, convert_all
+from storyblog.markup import BracketEnds, Converter, Document, convert_all
 
 
 def html_of(text: str) -> BeautifulSoup:
@@ -109,6 +110,9 @@ class AsPythonMarkdownIs(Converter):
     def asks_for_toc(self, text: str) -> bool:
         return True
 
+    def share_bracket_ends(self) -> None:
+        pass
+
 
 SYNTAX = [
     "Plain words, nothing more.",
@@ -137,6 +141,7 @@ SYNTAX = [
     "# A title\n\n## A part\n\n  [TOC]  \n\n## A part",
     "## A heading\n\nNot a marker: `[TOC]`, \\[TOC\\], &#91;TOC&#93; and [toc].",
     "```\nfenced *not em* <b>\n```\n\nAfter the fence: <i>html</i>.",
+    "A [link [with] brackets](/b), ![an [image]](/i.png), [open [ and ]] and ] [x][r].\n\n[r]: /r",
 ]
 """One kind of inline markup per document, then several together."""
 
@@ -153,3 +158,24 @@ def test_skipping_what_cannot_change_a_document_changes_no_output() -> None:
     every = len(trying_all.inline_patterns(""))
     assert len(skipping.inline_patterns(SYNTAX[0])) < every / 2
     assert len(skipping.inline_patterns("\n".join(SYNTAX))) == every
+
+
+def closing_bracket_by_scanning(data: str, index: int) -> tuple[str, int, bool]:
+    """Python-Markdown's own answer, as its getText long found it: a scan from `index`."""
+    depth = 1
+    for place in range(index, len(data)):
+        depth += {"[": 1, "]": -1}.get(data[place], 0)
+        if depth == 0:
+            return data[index:place], place + 1, True
+    return data[index:], len(data), False
+
+
+def test_bracket_ends_finds_what_a_scan_finds_at_every_place() -> None:
+    ends, randomly = BracketEnds(), random.Random(3)
+    texts = ["", "[", "]", "[]", "a[b[c]d]e", "]][[", *(
+        "".join(randomly.choice("[]ab") for _ in range(randomly.randint(1, 24)))
+        for _ in range(3000)
+    )]  # fmt: skip
+    for text in texts:
+        for index in range(len(text) + 1):
+            assert ends.get_text(text, index) == closing_bracket_by_scanning(text, index)
