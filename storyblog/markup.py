@@ -1,10 +1,8 @@
 """Markdown → HTML for stories, bios and pages, and the plain-text summary of each.
 
 One Python-Markdown converter is built per process and reused (reset between
-documents): building it costs more than converting a short story. Each
-document is given only the inline patterns that could match in it (see
-NEEDED): trying every pattern on every line of text was a third of the
-conversion.
+documents): building it costs more than converting a short story. Each text
+is tried only with the inline patterns that could match in it (see NEEDED).
 Typography stays as the author typed it (no smart quotes), and raw HTML is
 allowed: authors are trusted.
 """
@@ -24,7 +22,7 @@ from markdown import Markdown
 from markdown.extensions.toc import TocExtension, TocTreeprocessor
 from markdown.inlinepatterns import LinkInlineProcessor
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
-from markdown.util import HTML_PLACEHOLDER_RE, Registry
+from markdown.util import HTML_PLACEHOLDER_RE, AtomicString
 
 from storyblog.callouts import CalloutExtension
 from storyblog.parallel import Progress, Streamed
@@ -33,15 +31,15 @@ from storyblog.slugs import slugify
 WHITESPACE = re.compile(r"[ \t\r\n]+")  # not \s: a non-breaking space stays
 
 NEEDED = {
-    "backtick": "`", "escape": "\\", "footnote": "[", "reference": "[", "link": "[",
-    "image_link": "[", "image_reference": "[", "short_reference": "[", "short_image_ref": "[",
-    "autolink": "<", "automail": "<", "html": "<", "entity": "&",
-    "em_strong": "*_", "em_strong2": "_", "not_strong": "*_",
+    "backtick": ("`",), "escape": ("\\",), "footnote": ("[^",), "reference": ("[",),
+    "link": ("[",), "image_link": ("![",), "image_reference": ("![",), "short_reference": ("[",),
+    "short_image_ref": ("![",), "autolink": ("<",), "automail": ("<",), "linebreak": ("  \n",),
+    "html": ("<",), "entity": ("&",), "em_strong": ("*", "_"), "em_strong2": ("_",),
+    "not_strong": ("*", "_"),
 }  # fmt: skip
-"""A character that every match of each inline pattern holds, by the pattern's name (in
-Python-Markdown and the footnotes extension). One that is in neither the document's
-text nor what Python-Markdown adds to it (placeholders of letters, digits and control
-characters) rules the pattern out. A pattern not named here is always tried."""
+"""What every match of each inline pattern holds (one of these), by the pattern's name in
+Python-Markdown and the footnotes extension: a text that holds none of them cannot match.
+A pattern not named here is tried on every text."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +114,43 @@ class PrefixIds(Treeprocessor):
                 element.set("id", self.prefix + element.get("id", ""))
             if element.get("href", "").startswith("#"):
                 element.set("href", "#" + self.prefix + element.get("href", "")[1:])
+
+
+class TextByText(InlineProcessor):
+    """Python-Markdown's inline processor, trying on each text only the patterns that could
+    match in it (see NEEDED): trying every pattern on every text was a third of the
+    conversion."""
+
+    def __init__(self, md: Markdown) -> None:
+        super().__init__(md)
+        named = {id(md.inlinePatterns[name]): name for name in NEEDED if name in md.inlinePatterns}
+        self._needs = [NEEDED.get(named.get(id(pattern), ""), ()) for pattern in md.inlinePatterns]
+        self._needles = sorted({needle for needles in self._needs for needle in needles})
+        self._tried: dict[frozenset[str], list[int]] = {}
+
+    def could_match(self, text: str) -> list[int]:
+        """The places in the inline patterns of those that could match in text."""
+        held = frozenset(needle for needle in self._needles if needle in text)
+        if held not in self._tried:
+            self._tried[held] = [place for place, needs in enumerate(self._needs)
+                                 if not needs or not held.isdisjoint(needs)]  # fmt: skip
+        return self._tried[held]
+
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
+        """Python-Markdown's own, which is private (so named as Python names it): each
+        pattern from patternIndex on, tried again after each match, skipping those that
+        could not match."""
+        if isinstance(data, AtomicString):
+            return data
+        apply_pattern = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
+        for place in self.could_match(data):
+            if place < patternIndex:
+                continue
+            start, matched = 0, True
+            pattern = self.inlinePatterns[place]
+            while matched:
+                data, matched, start = apply_pattern(pattern, data, place, start)
+        return data
 
 
 class HeadingIds(TocTreeprocessor):
@@ -205,17 +240,15 @@ class Converter:
         self._markdown.treeprocessors.register(self._prefix_ids, "prefix-ids", 2)
         self._lessons = LessonCallouts(self._markdown)
         self._markdown.treeprocessors.register(self._lessons, "lessons", 0)
-        inline = self._markdown.treeprocessors["inline"]
-        assert isinstance(inline, InlineProcessor)
-        self._inline = inline
+        self.share_inline_processor()
         headings = self._markdown.treeprocessors["toc"]
         assert isinstance(headings, HeadingIds)
         self._headings = headings
-        every = self._markdown.inlinePatterns
-        named = {id(every[name]): name for name in NEEDED if name in every}
-        self._every = [(pattern, NEEDED.get(named.get(id(pattern), ""), "")) for pattern in every]
-        self._patterns: dict[tuple[bool, ...], Registry[Any]] = {}
         self.share_bracket_ends()
+
+    def share_inline_processor(self) -> None:
+        """Inline patterns are tried text by text (TextByText)."""
+        self._markdown.treeprocessors.register(TextByText(self._markdown), "inline", 20)
 
     def share_bracket_ends(self) -> None:
         """The link patterns find closing brackets with one BracketEnds."""
@@ -223,17 +256,6 @@ class Converter:
         for pattern in self._markdown.inlinePatterns:
             if isinstance(pattern, LinkInlineProcessor):
                 pattern.getText = brackets.get_text  # type: ignore[method-assign]
-
-    def inline_patterns(self, text: str) -> Registry[Any]:
-        """The inline patterns that could match in this text, in their order."""
-        could = tuple(not chars or any(c in text for c in chars) for _, chars in self._every)
-        if could not in self._patterns:
-            kept: Registry[Any] = Registry()
-            for place, ((pattern, _), tried) in enumerate(zip(self._every, could, strict=True)):
-                if tried:
-                    kept.register(pattern, str(place), len(could) - place)
-            self._patterns[could] = kept
-        return self._patterns[could]
 
     def asks_for_toc(self, text: str) -> bool:
         """Whether a table of contents could take a paragraph's place in this text."""
@@ -243,7 +265,6 @@ class Converter:
         # Markdown skips the tree of an empty document.
         self._first_paragraph.html, self._lessons.lessons = "", ()
         self._prefix_ids.prefix = document.id_prefix
-        self._inline.inlinePatterns = self.inline_patterns(document.text)
         self._headings.asked = self.asks_for_toc(document.text)
         html = self._markdown.reset().convert(document.text)
         summary = plain_text(self._first_paragraph.html)
