@@ -154,9 +154,12 @@ class PageReads:
         """Other's pages, their reads numbered as here: the number here of each of other's
         reads, by other's number. `same` gives the read to keep for one of other's: an equal
         one made of objects already here."""
-        numbers = [0] * len(other.numbers)
-        for access, number in other.numbers.items():
-            numbers[number] = self.number(same(access))
+        numbers, here, known = [0] * len(other.numbers), self.numbers, self.numbers.get
+        for access, number in other.numbers.items():  # inlined: a chunk holds tens of thousands
+            found = known(access)
+            if found is None:
+                found = here[same(access)] = len(here)
+            numbers[number] = found
         for path, page_numbers in other.pages.items():
             self.pages[path] = array("I", map(numbers.__getitem__, page_numbers))
         return numbers
@@ -165,12 +168,6 @@ class PageReads:
         """Forgets a page's reads: compact() then looks for reads no page makes any more."""
         if self.pages.pop(path, None) is not None:
             self.looked_at = 0
-
-    def number(self, access: Access) -> int:
-        number = self.numbers.get(access)
-        if number is None:
-            number = self.numbers[access] = len(self.numbers)
-        return number
 
     def compact(self) -> list[int] | None:
         """Drops the reads no page makes any more (of stories deleted or re-dated), once
