@@ -107,10 +107,7 @@ class AsPythonMarkdownIs(Converter):
     def asks_for_toc(self, text: str) -> bool:
         return True
 
-    def share_bracket_ends(self) -> None:
-        pass
-
-    def share_inline_processor(self) -> None:
+    def take_shortcuts(self) -> None:
         pass
 
 
@@ -141,6 +138,7 @@ SYNTAX = [
     "# A title\n\n## A part\n\n  [TOC]  \n\n## A part",
     "## A heading\n\nNot a marker: `[TOC]`, \\[TOC\\], &#91;TOC&#93; and [toc].",
     "```\nfenced *not em* <b>\n```\n\nAfter the fence: <i>html</i>.",
+    "A title\n=======\n\nA part\n------\nNot - a - rule, a > b, a | b.\n\n- - -\n\n___\n\n> > Two",
     "A [link [with] brackets](/b), ![an [image]](/i.png), [open [ and ]] and ] [x][r].\n\n[r]: /r",
 ]
 """One kind of inline markup per document, then several together."""
