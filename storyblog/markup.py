@@ -53,6 +53,11 @@ a table's pipes. Their regular expressions took a tenth of a story's conversion 
 nothing in a long paragraph."""
 
 
+DOCUMENT_NEEDS = {"fenced_code_block": ("```", "~~~"), "attr_list": ("{",), "unescape": ("\\",)}
+"""What a document holds (one of these) when the processor named here can change it: a
+fence, an attribute list, a backslash (only an escape leaves what `unescape` restores)."""
+
+
 def _tested_if_held(test: Callable[[etree.Element, str], bool], needs: tuple[str, ...],
                     parent: etree.Element, block: str) -> bool:  # fmt: skip
     for needed in needs:
@@ -262,13 +267,16 @@ class Converter:
         headings = self._markdown.treeprocessors["toc"]
         assert isinstance(headings, HeadingIds)
         self._headings = headings
+        self._text = ""
+        """The document being converted."""
         self.take_shortcuts()
 
     def take_shortcuts(self) -> None:
         """Python-Markdown's own steps, skipping the work that cannot change the output:
         inline patterns are tried text by text (TextByText), the link patterns find closing
-        brackets with one BracketEnds, and a block processor's test is passed over when the
-        block lacks what it needs (BLOCK_NEEDS)."""
+        brackets with one BracketEnds, a block processor's test is passed over when the
+        block lacks what it needs (BLOCK_NEEDS), and a step when the document does
+        (DOCUMENT_NEEDS)."""
         md = self._markdown
         md.treeprocessors.register(TextByText(md), "inline", 20)
         brackets = BracketEnds()
@@ -279,6 +287,16 @@ class Converter:
             if name in md.parser.blockprocessors:
                 processor = md.parser.blockprocessors[name]
                 processor.test = partial(_tested_if_held, processor.test, needs)  # type: ignore[method-assign]
+        for registry in (md.preprocessors, md.treeprocessors):
+            for name, needs in DOCUMENT_NEEDS.items():
+                if name in registry:
+                    step = registry[name]
+                    step.run = partial(self._run_if_held, step.run, needs)  # type: ignore[method-assign]
+
+    def _run_if_held(self, run: Callable[[Any], Any], needs: tuple[str, ...], given: Any) -> Any:
+        """run(given) when the document being converted holds one of needs; else what it
+        was given, as it is."""
+        return run(given) if any(needed in self._text for needed in needs) else given
 
     def asks_for_toc(self, text: str) -> bool:
         """Whether a table of contents could take a paragraph's place in this text."""
@@ -288,6 +306,7 @@ class Converter:
         # Markdown skips the tree of an empty document.
         self._first_paragraph.html, self._lessons.lessons = "", ()
         self._prefix_ids.prefix = document.id_prefix
+        self._text = document.text
         self._headings.asked = self.asks_for_toc(document.text)
         html = self._markdown.reset().convert(document.text)
         summary = plain_text(self._first_paragraph.html)
