@@ -3,7 +3,8 @@
 One Python-Markdown converter is built per process and reused (reset between
 documents): building it costs more than converting a short story. It takes
 shortcuts through Python-Markdown's steps where they cannot change the output
-(Converter.take_shortcuts): half the time of Python-Markdown with its defaults.
+(Converter.take_shortcuts): in less than half the time Python-Markdown takes
+with its defaults.
 Typography stays as the author typed it (no smart quotes), and raw HTML is
 allowed: authors are trusted.
 """
@@ -51,7 +52,7 @@ BLOCK_NEEDS = {
 """What a block holds (one of these) when the block processor named here can take it: a
 blockquote's marker, an underline below the first line, a rule's characters, a table's
 pipes, the `]:` of a footnote's or a link's definition. Its test (or, for a definition,
-its run) searched every long paragraph to find nothing: a seventh of the conversion."""
+its run) searched every long paragraph to find nothing: a fifth of the conversion."""
 
 
 DOCUMENT_NEEDS = {"fenced_code_block": ("```", "~~~"), "attr_list": ("{",), "unescape": ("\\",)}
@@ -61,6 +62,7 @@ fence, an attribute list, a backslash (only an escape leaves what `unescape` res
 
 def _tested_if_held(test: Callable[[etree.Element, str], bool], needs: tuple[str, ...],
                     parent: etree.Element, block: str) -> bool:  # fmt: skip
+    """test(parent, block) when the block holds one of needs; else False, as it would be."""
     for needed in needs:
         if needed in block:
             return test(parent, block)
@@ -143,8 +145,8 @@ class PrefixIds(Treeprocessor):
 
 class TextByText(InlineProcessor):
     """Python-Markdown's inline processor, trying on each text only the patterns that could
-    match in it (see NEEDED): trying every pattern on every text was a third of the
-    conversion."""
+    match in it (see NEEDED): in 300 stories of the benchmark's corpus, 13,055 tries of a
+    pattern where the document-wide choice made 59,132."""
 
     def __init__(self, md: Markdown) -> None:
         super().__init__(md)
