@@ -15,21 +15,24 @@ import copy
 import re
 import xml.etree.ElementTree as etree
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from markdown import Markdown
+from markdown.blockparser import BlockParser
 from markdown.extensions.toc import TocExtension, TocTreeprocessor
 from markdown.inlinepatterns import LinkInlineProcessor
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
-from markdown.util import HTML_PLACEHOLDER_RE, AtomicString
+from markdown.util import HTML_PLACEHOLDER_RE, AtomicString, Registry
 
 from storyblog.callouts import CalloutExtension
 from storyblog.parallel import Progress, Streamed
 from storyblog.slugs import slugify
+
+T = TypeVar("T")
 
 WHITESPACE = re.compile(r"[ \t\r\n]+")  # not \s: a non-breaking space stays
 
@@ -58,15 +61,6 @@ its run) searched every long paragraph to find nothing: a fifth of the conversio
 DOCUMENT_NEEDS = {"fenced_code_block": ("```", "~~~"), "attr_list": ("{",), "unescape": ("\\",)}
 """What a document holds (one of these) when the processor named here can change it: a
 fence, an attribute list, a backslash (only an escape leaves what `unescape` restores)."""
-
-
-def _tested_if_held(test: Callable[[etree.Element, str], bool], needs: tuple[str, ...],
-                    parent: etree.Element, block: str) -> bool:  # fmt: skip
-    """test(parent, block) when the block holds one of needs; else False, as it would be."""
-    for needed in needs:
-        if needed in block:
-            return test(parent, block)
-    return False
 
 
 @dataclass(frozen=True)
@@ -143,6 +137,32 @@ class PrefixIds(Treeprocessor):
                 element.set("href", "#" + self.prefix + element.get("href", "")[1:])
 
 
+class Choice(Generic[T]):
+    """Things (patterns, processors), each with what any text it acts on holds (one of
+    these; none: it may act on any text), chosen for a text by what the text holds: found
+    once for each set of needles held."""
+
+    def __init__(self, needs: list[tuple[T, tuple[str, ...]]]) -> None:
+        self._needs = needs
+        self._needles = sorted({needle for _, needles in needs for needle in needles})
+        self._chosen: dict[frozenset[str], list[T]] = {}
+
+    def chosen_for(self, text: str) -> list[T]:
+        held = frozenset(needle for needle in self._needles if needle in text)
+        if held not in self._chosen:
+            self._chosen[held] = [thing for thing, needs in self._needs
+                                  if not needs or not held.isdisjoint(needs)]  # fmt: skip
+        return self._chosen[held]
+
+
+def with_needs(
+    registry: Registry[T], needs: Mapping[str, tuple[str, ...]]
+) -> list[tuple[T, tuple[str, ...]]]:
+    """Each item of a Python-Markdown registry, in its order, with what it needs by its name."""
+    named = {id(registry[name]): name for name in needs if name in registry}
+    return [(item, needs.get(named.get(id(item), ""), ())) for item in registry]
+
+
 class TextByText(InlineProcessor):
     """Python-Markdown's inline processor, trying on each text only the patterns that could
     match in it (see NEEDED): in 300 stories of the benchmark's corpus, 13,055 tries of a
@@ -150,18 +170,12 @@ class TextByText(InlineProcessor):
 
     def __init__(self, md: Markdown) -> None:
         super().__init__(md)
-        named = {id(md.inlinePatterns[name]): name for name in NEEDED if name in md.inlinePatterns}
-        self._needs = [NEEDED.get(named.get(id(pattern), ""), ()) for pattern in md.inlinePatterns]
-        self._needles = sorted({needle for needles in self._needs for needle in needles})
-        self._tried: dict[frozenset[str], list[int]] = {}
+        needs = with_needs(md.inlinePatterns, NEEDED)
+        self._places = Choice([(place, needed) for place, (_, needed) in enumerate(needs)])
 
     def could_match(self, text: str) -> list[int]:
         """The places in the inline patterns of those that could match in text."""
-        held = frozenset(needle for needle in self._needles if needle in text)
-        if held not in self._tried:
-            self._tried[held] = [place for place, needs in enumerate(self._needs)
-                                 if not needs or not held.isdisjoint(needs)]  # fmt: skip
-        return self._tried[held]
+        return self._places.chosen_for(text)
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
         """Python-Markdown's own, which is private (so named as Python names it): each
@@ -178,6 +192,23 @@ class TextByText(InlineProcessor):
             while matched:
                 data, matched, start = apply_pattern(pattern, data, place, start)
         return data
+
+
+class BlockByBlock:
+    """Python-Markdown's BlockParser.parseBlocks, trying on each block only the processors
+    that could take it (see BLOCK_NEEDS), from a list made once: the parser's registry
+    makes a new list of its processors for every block."""
+
+    def __init__(self, parser: BlockParser) -> None:
+        self._processors = Choice(with_needs(parser.blockprocessors, BLOCK_NEEDS))
+
+    def parse_blocks(self, parent: etree.Element, blocks: list[str]) -> None:
+        """As Python-Markdown's own: each block goes to the first processor whose test
+        passes and whose run does not say no (which leaves the block as it was)."""
+        while blocks:
+            for processor in self._processors.chosen_for(blocks[0]):
+                if processor.test(parent, blocks[0]) and processor.run(parent, blocks) is not False:
+                    break
 
 
 class HeadingIds(TocTreeprocessor):
@@ -278,7 +309,7 @@ class Converter:
         """Python-Markdown's own steps, skipping the work that cannot change the output:
         inline patterns are tried text by text (TextByText), the link patterns find closing
         brackets with one BracketEnds, a block processor's test is passed over when the
-        block lacks what it needs (BLOCK_NEEDS), and a step when the document does
+        block lacks what it needs (BlockByBlock), and a step when the document does
         (DOCUMENT_NEEDS)."""
         md = self._markdown
         md.treeprocessors.register(TextByText(md), "inline", 20)
@@ -286,10 +317,7 @@ class Converter:
         for pattern in md.inlinePatterns:
             if isinstance(pattern, LinkInlineProcessor):
                 pattern.getText = brackets.get_text  # type: ignore[method-assign]
-        for name, needs in BLOCK_NEEDS.items():
-            if name in md.parser.blockprocessors:
-                processor = md.parser.blockprocessors[name]
-                processor.test = partial(_tested_if_held, processor.test, needs)  # type: ignore[method-assign]
+        md.parser.parseBlocks = BlockByBlock(md.parser).parse_blocks  # type: ignore[method-assign]
         for registry in (md.preprocessors, md.treeprocessors):
             for name, needs in DOCUMENT_NEEDS.items():
                 if name in registry:
