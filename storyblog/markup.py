@@ -25,8 +25,9 @@ from markdown import Markdown
 from markdown.blockparser import BlockParser
 from markdown.extensions.toc import TocExtension, TocTreeprocessor
 from markdown.inlinepatterns import LinkInlineProcessor
+from markdown.preprocessors import NormalizeWhitespace
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
-from markdown.util import HTML_PLACEHOLDER_RE, AtomicString, Registry
+from markdown.util import ETX, HTML_PLACEHOLDER_RE, STX, AtomicString, Registry
 
 from storyblog.callouts import CalloutExtension
 from storyblog.parallel import Progress, Streamed
@@ -216,6 +217,23 @@ class BlockByBlock:
                     break
 
 
+class QuickWhitespace(NormalizeWhitespace):
+    """Python-Markdown's first step, which blanks the lines of only spaces with a regular
+    expression that looks behind every character of the text (a fifteenth of a story's
+    conversion): here only when the text has a space before a line's end."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        source = "\n".join(lines).replace(STX, "").replace(ETX, "")
+        source = source.replace("\r\n", "\n").replace("\r", "\n") + "\n\n"
+        source = source.expandtabs(self.md.tab_length)
+        if " \n" in source:
+            source = SPACES_ONLY_LINE.sub("\n", source)
+        return source.split("\n")
+
+
+SPACES_ONLY_LINE = re.compile(r"(?<=\n) +\n")
+
+
 class HeadingIds(TocTreeprocessor):
     """Python-Markdown's ids for headings, with its table of contents built only for a
     document that asks for one with `[TOC]`: building one, and looking through the whole
@@ -312,11 +330,12 @@ class Converter:
 
     def take_shortcuts(self) -> None:
         """Python-Markdown's own steps, skipping the work that cannot change the output:
-        inline patterns are tried text by text (TextByText), the link patterns find closing
-        brackets with one BracketEnds, a block processor's test is passed over when the
-        block lacks what it needs (BlockByBlock), and a step when the document does
-        (DOCUMENT_NEEDS)."""
+        lines of spaces are looked for only after a space (QuickWhitespace), inline patterns
+        are tried text by text (TextByText), the link patterns find closing brackets with
+        one BracketEnds, a block processor's test is passed over when the block lacks what
+        it needs (BlockByBlock), and a step when the document does (DOCUMENT_NEEDS)."""
         md = self._markdown
+        md.preprocessors.register(QuickWhitespace(md), "normalize_whitespace", 30)
         md.treeprocessors.register(TextByText(md), "inline", 20)
         brackets = BracketEnds()
         for pattern in md.inlinePatterns:
