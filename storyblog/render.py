@@ -26,7 +26,7 @@ from storyblog.dates import long_date
 from storyblog.errors import Problem, closest, plural
 from storyblog.parallel import Progress, spread
 from storyblog.plan import PageSpec
-from storyblog.tracking import Access, Fingerprints, PageReads, TrackingEnvironment
+from storyblog.tracking import Fingerprints, PageReads, TrackingEnvironment
 from storyblog.urls import Urls, output_file
 from storyblog.writer import Staging
 
@@ -111,7 +111,7 @@ class Renderer:
         self.env.filters["iso"] = lambda moment: moment.isoformat()
         self.env.filters["plural"] = plural
         self.env.globals["cached"] = self.cached
-        self.partials: dict[Hashable, tuple[Markup, set[Access]]] = {}
+        self.partials: dict[Hashable, tuple[Markup, set[int]]] = {}
 
     def compile_all(self) -> None:
         """Compiles every template once, here: not again in each worker the pages are spread
@@ -149,6 +149,8 @@ class Renderer:
 
     def render_here(self, specs: Sequence[PageSpec], staging: Staging) -> RenderedPages:
         done = RenderedPages(PageReads(), [], [])
+        self.env.track_into(done.reads)
+        self.partials = {}  # their reads are numbered in another PageReads
         problems: dict[Problem, None] = {}
         for spec in specs:
             self.env.reads = set()

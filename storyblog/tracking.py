@@ -144,9 +144,13 @@ class PageReads:
         self.looked_at = 0
         """How many reads there were when compact() last looked for unused ones."""
 
-    def add(self, path: str, reads: Iterable[Access]) -> None:
-        numbers, numbered = self.numbers, self.numbers.setdefault  # not self.number: quicker
-        self.pages[path] = array("I", [numbered(access, len(numbers)) for access in reads])
+    def number(self, access: Access) -> int:
+        """The read's number, given here the first time it is asked for."""
+        return self.numbers.setdefault(access, len(self.numbers))
+
+    def add(self, path: str, numbers: Iterable[int]) -> None:
+        """The page's reads, by their numbers here."""
+        self.pages[path] = array("I", numbers)
 
     def merge(
         self, other: PageReads, same: Callable[[Access], Access] = lambda access: access
@@ -297,10 +301,22 @@ def story_key(story: Story) -> Key:
 
 class TrackingEnvironment(jinja2.Environment):
     """A Jinja environment that notes, while `reads` is a set, what templates read
-    from tracked objects."""
+    from tracked objects: each read by its number in `numbering` (see track_into)."""
 
-    fingerprints: Fingerprints | None = None
-    reads: set[Access] | None = None
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.fingerprints: Fingerprints | None = None
+        self.reads: set[int] | None = None
+        self.numbering = PageReads()
+        self._numbered: dict[int, dict[Hashable, int]] = {}
+        """For each tracked object, by its id: its reads, by attribute name or ("item", key),
+        and their numbers. A read is made a hundred times a page, and numbered once."""
+
+    def track_into(self, numbering: PageReads) -> None:
+        """Numbers the reads from now on in `numbering`."""
+        assert self.fingerprints is not None
+        self.numbering = numbering
+        self._numbered = {number: {} for number in self.fingerprints.keys}
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """Jinja's own getattr, inlined: templates read attributes a hundred times a page."""
@@ -311,19 +327,29 @@ class TrackingEnvironment(jinja2.Environment):
                 value = obj[attribute]
             except (TypeError, LookupError, AttributeError):
                 value = self.undefined(obj=obj, name=attribute)
-        if self.reads is not None and self.fingerprints is not None:
-            key = self.fingerprints.keys.get(id(obj))
-            if key is not None:
-                self.reads.add((key, "attr", attribute))
+        if self.reads is not None:
+            numbered = self._numbered.get(id(obj))
+            if numbered is not None:
+                number = numbered.get(attribute)
+                if number is None:
+                    number = numbered[attribute] = self._number(obj, "attr", attribute)
+                self.reads.add(number)
         return value
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         value = super().getitem(obj, argument)
-        if self.reads is not None and self.fingerprints is not None:
-            key = self.fingerprints.keys.get(id(obj))
-            if key is not None:
-                self.reads.add((key, "item", argument))
+        if self.reads is not None:
+            numbered = self._numbered.get(id(obj))
+            if numbered is not None:
+                number = numbered.get(("item", argument))
+                if number is None:
+                    number = numbered[("item", argument)] = self._number(obj, "item", argument)
+                self.reads.add(number)
         return value
+
+    def _number(self, obj: object, kind: str, name: Any) -> int:
+        assert self.fingerprints is not None
+        return self.numbering.number((self.fingerprints.keys[id(obj)], kind, name))
 
 
 @cache

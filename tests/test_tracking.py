@@ -11,6 +11,11 @@ def story(slug: str, name: str) -> Access:
     return (("story", slug), "attr", name)
 
 
+def add(reads: PageReads, path: str, accesses: list[Access]) -> None:
+    """A page's reads, numbered as the renderer numbers them."""
+    reads.add(path, [reads.number(access) for access in accesses])
+
+
 def by_page(reads: PageReads) -> dict[str, set[Access]]:
     """Each page's reads, by what they are rather than by number."""
     every = {number: access for access, number in reads.numbers.items()}
@@ -20,9 +25,9 @@ def by_page(reads: PageReads) -> dict[str, set[Access]]:
 
 def test_parts_merged_keep_each_page_s_reads_and_number_each_read_once() -> None:
     first, second = PageReads(), PageReads()
-    first.add("a/", [story("a", "title"), story("b", "title")])
-    second.add("b/", [story("b", "title"), story("b", "date")])
-    second.add("c/", [story("a", "title")])
+    add(first, "a/", [story("a", "title"), story("b", "title")])
+    add(second, "b/", [story("b", "title"), story("b", "date")])
+    add(second, "c/", [story("a", "title")])
     merged = PageReads()
     assert merged.merge(first) == [0, 1]
     assert merged.merge(second) == [1, 2, 0]  # b's title, b's date, a's title
@@ -35,8 +40,8 @@ def test_parts_merged_keep_each_page_s_reads_and_number_each_read_once() -> None
 
 def test_compacting_drops_only_reads_no_page_makes_and_says_which_it_kept() -> None:
     reads = PageReads()
-    reads.add("gone/", [story(str(n), "title") for n in range(10)])
-    reads.add("kept/", [story("3", "title"), story("x", "date")])
+    add(reads, "gone/", [story(str(n), "title") for n in range(10)])
+    add(reads, "kept/", [story("3", "title"), story("x", "date")])
     before = by_page(reads)["kept/"]
     assert reads.compact() is None  # every read is still made
     reads.drop("gone/")
@@ -46,11 +51,11 @@ def test_compacting_drops_only_reads_no_page_makes_and_says_which_it_kept() -> N
 
 def test_compacting_looks_again_only_after_a_page_is_dropped_or_the_reads_grow() -> None:
     reads = PageReads()
-    reads.add("first/", [story(str(n), "title") for n in range(8)])
+    add(reads, "first/", [story(str(n), "title") for n in range(8)])
     assert reads.compact() is None
     reads.pages["first/"] = reads.pages["first/"][:1]  # rendered again, reading less
     assert reads.compact() is None  # not looked: nothing dropped, nothing grown
-    reads.add("second/", [story("new", str(n)) for n in range(2)])
+    add(reads, "second/", [story("new", str(n)) for n in range(2)])
     assert reads.compact() == [0, 8, 9]  # grown by a quarter: looked
 
 
@@ -58,8 +63,8 @@ def test_reads_numbered_out_of_the_dict_s_order_compact_and_merge_by_number() ->
     """Changes loaded from the cache leave the numbers in the order of the state they were
     applied to: a page must still keep its own reads, not those at its numbers' places."""
     reads = PageReads()
-    reads.add("gone/", [story(str(n), "title") for n in range(10)])
-    reads.add("kept/", [story("3", "title"), story("x", "date")])
+    add(reads, "gone/", [story(str(n), "title") for n in range(10)])
+    add(reads, "kept/", [story("3", "title"), story("x", "date")])
     before = by_page(reads)["kept/"]
     shuffled = list(reads.numbers.items())
     random.Random(5).shuffle(shuffled)
@@ -69,8 +74,8 @@ def test_reads_numbered_out_of_the_dict_s_order_compact_and_merge_by_number() ->
     assert by_page(reads) == {"kept/": before}
 
     worker = PageReads()
-    worker.add("new/", [story("a", "title"), story("b", "title")])
-    worker.add("other/", [story("x", "date")])
+    add(worker, "new/", [story("a", "title"), story("b", "title")])
+    add(worker, "other/", [story("x", "date")])
     worker.numbers = dict(reversed(worker.numbers.items()))
     numbers = reads.merge(worker)  # by the worker's numbers: a's title, b's title, x's date
     read_here = reads.numbers
