@@ -152,12 +152,15 @@ class PageReads:
         """The page's reads, by their numbers here."""
         self.pages[path] = array("I", numbers)
 
-    def merge(
-        self, other: PageReads, same: Callable[[Access], Access] = lambda access: access
-    ) -> list[int]:
+    def merge(self, other: PageReads, same: Callable[[Access], Access] | None = None) -> list[int]:
         """Other's pages, their reads numbered as here: the number here of each of other's
         reads, by other's number. `same` gives the read to keep for one of other's: an equal
         one made of objects already here."""
+        if same is None and not self.numbers:  # a cold build's: other's numbers as they are
+            self.numbers = dict(other.numbers)
+            self.pages.update(other.pages)
+            return list(range(len(other.numbers)))
+        same = same or (lambda access: access)
         numbers, here, known = [0] * len(other.numbers), self.numbers, self.numbers.get
         for access, number in other.numbers.items():  # inlined: a chunk holds tens of thousands
             found = known(access)

@@ -83,3 +83,16 @@ def test_reads_numbered_out_of_the_dict_s_order_compact_and_merge_by_number() ->
                        read_here[story("x", "date")]]  # fmt: skip
     assert by_page(reads)["new/"] == {story("a", "title"), story("b", "title")}
     assert by_page(reads)["other/"] == {story("x", "date")}
+
+
+def test_reads_merged_into_none_keep_their_numbers_in_any_order() -> None:
+    """A cold build's reads are taken as they are: each page keeps its own."""
+    worker = PageReads()
+    add(worker, "a/", [story("a", "title"), story("b", "title")])
+    add(worker, "b/", [story("b", "date")])
+    worker.numbers = dict(reversed(worker.numbers.items()))
+    merged = PageReads()
+    assert merged.merge(worker) == [0, 1, 2]
+    assert by_page(merged) == by_page(worker)
+    add(worker, "c/", [story("c", "title")])
+    assert "c/" not in merged.pages and len(merged.numbers) == 3  # nothing shared to change
