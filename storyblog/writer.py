@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Set
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from stat import S_ISREG
+from stat import S_ISLNK, S_ISREG
 
 from storyblog.errors import UsageError
 from storyblog.models import StaticFile
@@ -120,7 +120,8 @@ class Staging:
         if self.folder.is_symlink():  # not made by a build: pages are never staged through it
             self.folder.unlink()
         shutil.rmtree(self.folder, ignore_errors=True)  # what a stopped build left
-        self._unlinked: dict[str, bool] = {os.fspath(output_dir): True}
+        self._output, self._staging = os.fspath(output_dir), os.fspath(self.folder)
+        self._unlinked: dict[str, bool | None] = {self._output: True}
         self._made: set[str] = set()
         """The staging folders made so far."""
 
@@ -130,27 +131,38 @@ class Staging:
         output is not the build's, and is replaced. (Paths are texts here, not Paths: this
         runs for every page, and pathlib's parsing took a third of its time.)"""
         *folders, name = _parts(relative)
-        folder = os.path.join(self.output_dir, *folders)
+        folder = os.path.join(self._output, *folders)
         if self._unlinked_to(folder) and _holds(os.path.join(folder, name), data):
             return False
-        staged_folder = os.path.join(self.folder, *folders)
-        if staged_folder not in self._made:
-            os.makedirs(staged_folder, exist_ok=True)
-            self._made.add(staged_folder)
-        staged = os.path.join(staged_folder, name)
-        with open(staged, "wb") as file:
-            file.write(data)
-        os.chmod(staged, 0o644)  # readable by the web server, whatever the umask
+        staged_folder = os.path.join(self._staging, *folders)
+        self._make(staged_folder)
+        _write_new(os.path.join(staged_folder, name), data)
         return True
 
-    def _unlinked_to(self, folder: str) -> bool:
+    def _unlinked_to(self, folder: str) -> bool | None:
         """Whether no folder between the output and this one is a symlink: each is looked
-        at once (a path's resolve() looks at every folder from the root, each time)."""
-        known = self._unlinked.get(folder)
-        if known is None:
-            known = self._unlinked_to(os.path.dirname(folder)) and not os.path.islink(folder)
-            self._unlinked[folder] = known
+        at once (a path's resolve() looks at every folder from the root, each time). None
+        when the folder is not there: it holds no file to compare."""
+        if folder in self._unlinked:
+            return self._unlinked[folder]
+        known = self._unlinked_to(os.path.dirname(folder))
+        if known:
+            try:
+                known = not S_ISLNK(os.lstat(folder).st_mode)
+            except OSError:
+                known = None
+        self._unlinked[folder] = known
         return known
+
+    def _make(self, folder: str) -> None:
+        """Makes a staging folder, and those above it, each once."""
+        if folder not in self._made:
+            if folder == self._staging:
+                os.makedirs(folder, exist_ok=True)
+            else:
+                self._make(os.path.dirname(folder))
+                os.mkdir(folder)
+            self._made.add(folder)
 
     def close(self) -> None:
         """Removes the staging folder and what is left in it (all of it, if the build
@@ -189,6 +201,25 @@ def write_site(
     if staging.folder.is_dir():
         _move_into_place(staging.folder, output_dir)
     return WriteStats(written, len(pages) + len(static) - len(written), removed, keep)
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """A new file with these bytes, readable by the web server whatever the umask. (Not
+    through open(): its buffered file object costs more than the writing, for a page.)"""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | O_BINARY, 0o644)
+    try:
+        with memoryview(data) as rest:
+            written = 0
+            while written < len(data):  # a write may take only part of it
+                written += os.write(handle, rest[written:])
+        os.chmod(handle if CHMOD_BY_HANDLE else path, 0o644)
+    finally:
+        os.close(handle)
+
+
+O_BINARY = getattr(os, "O_BINARY", 0)
+"""Windows translates line ends in a file opened without it."""
+CHMOD_BY_HANDLE = os.chmod in os.supports_fd
 
 
 def _holds(target: str | Path, data: bytes) -> bool:

@@ -131,3 +131,17 @@ def test_symlinks_to_files_in_the_output_are_replaced_never_followed(
     assert page.read_bytes() == (outside / "page.html").read_bytes()
     assert {path: path.read_bytes() for path in outside.rglob("*") if path.is_file()} == untouched
     assert not any((outside / "staging").iterdir())
+
+
+@pytest.mark.skipif(os.name == "nt", reason="no umask on Windows")
+def test_pages_are_readable_by_anyone_whatever_the_umask(make_blog: MakeBlog) -> None:
+    """A web server running as another user reads them: the build does not take the
+    writer's umask for its pages and static files."""
+    blog = make_blog({"posts/a.md": story("A", "2024-01-01")}, build=False)
+    before = os.umask(0o077)
+    try:
+        blog.build()
+    finally:
+        os.umask(before)
+    pages = [blog.file("/2024/01/a/"), blog.file("/"), blog.file("/theme/style.css")]
+    assert [page.stat().st_mode & 0o777 for page in pages] == [0o644] * 3
