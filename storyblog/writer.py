@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Collection, Iterable, Iterator, Set
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from stat import S_ISLNK, S_ISREG
@@ -161,7 +161,8 @@ class Staging:
                 os.makedirs(folder, exist_ok=True)
             else:
                 self._make(os.path.dirname(folder))
-                os.mkdir(folder)
+                with suppress(FileExistsError):  # made by another worker
+                    os.mkdir(folder)
             self._made.add(folder)
 
     def close(self) -> None:
