@@ -28,7 +28,7 @@ from storyblog.reader import ReadMemo, read_site, read_stories
 from storyblog.render import COMPILED, Renderer
 from storyblog.shown import edited_files, model_of
 from storyblog.stats import Stat, settled, stat_of
-from storyblog.tracking import Fingerprints, RenderMemory, folder_digest
+from storyblog.tracking import UNKEPT, Fingerprints, RenderMemory, folder_digest
 from storyblog.urls import Urls, output_file
 from storyblog.writer import (
     MARKER,
@@ -50,10 +50,6 @@ class BuildOptions:
     cache: Path | None = None
     """Where the build keeps what it knows for the next one; None keeps nothing."""
     progress: Progress = field(default=None, compare=False)
-
-
-UNKEPT = ("blog", "site")
-"""The tracked objects that are new every build: not worth keeping in the cache."""
 
 
 @dataclass(frozen=True)
@@ -189,7 +185,6 @@ class Builder:
             problems.found += rendered.problems
             if problems.errors:
                 raise BuildFailed(problems.found)
-            seen = [fingerprints.now(read, renderer.env) for read in rendered.reads.numbers]
             present = None if self.outputs is None else self.outputs.keys()
             stats = write_site(staging, pages, rendered.staged, site.static_files, present)
         except BuildFailed:
@@ -203,7 +198,7 @@ class Builder:
         self.outputs = self._outputs_now(stats)
         for path in set(self.memory.own) - set(own):
             self.memory.forget(path)
-        self.memory.remember(own, rendered.reads, seen)
+        self.memory.remember(own, rendered.reads, partial(fingerprints.now, env=renderer.env))
         self.memory.objects = fingerprints.objects
 
         result = BuildResult(

@@ -47,6 +47,9 @@ LONG_TEXT = 200
 """Characters: a longer text (a story's HTML) is fingerprinted by a digest, not kept whole."""
 GONE = ("gone",)
 """The fingerprint of a read from an object that no longer exists."""
+UNKEPT = ("blog", "site")
+"""The tracked objects that are new every build, and not kept in the cache: the
+fingerprints of their reads are kept instead."""
 
 
 class RenderMemory:
@@ -62,10 +65,13 @@ class RenderMemory:
         """Each page's settings, template and own values, fingerprinted (see as_rendered)."""
         self.reads = PageReads()
         self.seen: list[Hashable] = []
-        """The fingerprint of each read, by its number, as its readers saw it."""
+        """The fingerprint of each read of an UNKEPT object, by its number, as its readers
+        saw it; None for the others, whose readers saw what `objects` reads now."""
         self.objects: Mapping[Key, object] = {}
         """The tracked objects of the last build: frozen, so one that is still the very
-        same object (the reader keeps unchanged stories) reads the same."""
+        same object (the reader keeps unchanged stories) reads the same. An object read
+        by a page rendered before it is one the page read the same from (its readers
+        are rendered again when what they read changes)."""
 
     def kept(self) -> dict[str, Any]:
         """What the next build needs, for the cache."""
@@ -112,24 +118,35 @@ class RenderMemory:
         moved.update(key for key in before if key not in now)
         if not moved:
             return set()
-        seen, now_of = self.seen, partial(fingerprints.now, env=env)
+        last_build = Fingerprints.of_objects(before)
+
+        def seen(access: Access, number: int) -> Hashable:
+            """What the read's readers saw."""
+            unkept = access[0][0] in UNKEPT
+            return self.seen[number] if unkept else last_build.now(access, env)
+
+        now_of = partial(fingerprints.now, env=env)
         changed = {number for access, number in self.reads.numbers.items()
-                   if access[0] in moved and now_of(access) != seen[number]}  # fmt: skip
+                   if access[0] in moved and now_of(access) != seen(access, number)}  # fmt: skip
         if not changed:
             return set()
         pages = self.reads.pages.items()
         return {path for path, numbers in pages if not changed.isdisjoint(numbers)}
 
     def remember(
-        self, own: Mapping[str, tuple[Hashable, ...]], rendered: PageReads, seen: Sequence[Hashable]
+        self,
+        own: Mapping[str, tuple[Hashable, ...]],
+        rendered: PageReads,
+        now: Callable[[Access], Hashable],
     ) -> None:
-        """What the pages just written read, and `seen`, the fingerprint of each of those
-        reads (by its number in `rendered`): this build's values, fingerprinted once for
-        all the pages and workers that read them."""
+        """What the pages just written read, and now(read), the fingerprint in this build
+        of each of their reads of an UNKEPT object (once for all the pages that made it).
+        The objects of this build are to be `objects`."""
         numbers = self.reads.merge(rendered)
-        self.seen += [GONE] * (len(self.reads.numbers) - len(self.seen))
-        for number, fingerprint in zip(numbers, seen, strict=True):
-            self.seen[number] = fingerprint
+        self.seen += [None] * (len(self.reads.numbers) - len(self.seen))
+        for access, number in rendered.numbers.items():
+            if access[0][0] in UNKEPT:
+                self.seen[numbers[number]] = now(access)
         self.own.update((path, own[path]) for path in rendered.pages)
 
     def forget(self, path: str) -> None:
@@ -235,6 +252,14 @@ class Fingerprints:
             id(value): (value, key) for key, value in self.objects.items()
         }
         self._now: dict[Access, Hashable] = {}
+
+    @classmethod
+    def of_objects(cls, objects: Mapping[Key, object]) -> Fingerprints:
+        """The fingerprints of what these objects (the last build's) read."""
+        fingerprints = cls(None)
+        fingerprints.objects = dict(objects)
+        fingerprints._memo = {id(value): (value, key) for key, value in objects.items()}
+        return fingerprints
 
     def of_values(self, values: Mapping[str, object]) -> Iterator[Hashable]:
         """A page's values, one by one: name, fingerprint, name, fingerprint…"""
