@@ -69,23 +69,21 @@ class PageSpec:
 
 @dataclass(frozen=True)
 class Pagination:
-    """Where one page of a listing sits among its siblings."""
+    """Where one page of a listing sits among its siblings: what its links need, not every
+    sibling's link (the home listing of 10,000 stories has a thousand pages, and each
+    page's plan, kept in the cache, would hold a thousand links)."""
 
     number: int
-    hrefs: tuple[str, ...]
-    """The link of each page, page 1 first."""
+    count: int
+    newer_href: str | None
+    older_href: str | None
 
-    @property
-    def count(self) -> int:
-        return len(self.hrefs)
-
-    @property
-    def newer_href(self) -> str | None:
-        return self.hrefs[self.number - 2] if self.number > 1 else None
-
-    @property
-    def older_href(self) -> str | None:
-        return self.hrefs[self.number] if self.number < self.count else None
+    @classmethod
+    def among(cls, hrefs: Sequence[str], number: int) -> Pagination:
+        """Page `number` (from 1) of the pages at these links."""
+        newer = hrefs[number - 2] if number > 1 else None
+        older = hrefs[number] if number < len(hrefs) else None
+        return cls(number, len(hrefs), newer, older)
 
 
 @dataclass(frozen=True)
@@ -170,7 +168,7 @@ def listing(
         yield PageSpec(
             path_of(number),
             template,
-            {**context, key: page_items, "pagination": Pagination(number, hrefs)},
+            {**context, key: page_items, "pagination": Pagination.among(hrefs, number)},
             max(map(changed, page_items), default=None),
         )
 
