@@ -56,8 +56,9 @@ class RenderMemory:
     """What the pages in the output read when they were rendered, kept between builds.
 
     Every page that read something saw the same value: when a value changes, all
-    of its readers are rendered again, and see the new one. So one fingerprint per
-    read is kept, and a build checks each read once, not once per page.
+    of its readers are rendered again, and see the new one. So the value each read
+    saw is the one the last build's object gives: a build looks at the reads of the
+    objects that changed, each once, not once per page.
     """
 
     def __init__(self) -> None:
@@ -69,9 +70,8 @@ class RenderMemory:
         saw it; None for the others, whose readers saw what `objects` reads now."""
         self.objects: Mapping[Key, object] = {}
         """The tracked objects of the last build: frozen, so one that is still the very
-        same object (the reader keeps unchanged stories) reads the same. An object read
-        by a page rendered before it is one the page read the same from (its readers
-        are rendered again when what they read changes)."""
+        same object (the reader keeps unchanged stories) reads the same, and what one
+        reads is what its readers saw."""
 
     def kept(self) -> dict[str, Any]:
         """What the next build needs, for the cache."""
