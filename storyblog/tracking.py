@@ -181,9 +181,10 @@ class PageReads:
         """Other's pages, their reads numbered as here: the number here of each of other's
         reads, by other's number. `same` gives the read to keep for one of other's: an equal
         one made of objects already here."""
-        if same is None and not self.numbers:  # a cold build's: other's numbers as they are
-            self.numbers = dict(other.numbers)
+        if same is None and not self.numbers:  # a cold build's: other's numbers as they are,
+            self.numbers = dict(other.numbers)  # each made by a page rendered
             self.pages.update(other.pages)
+            self.looked_at = len(self.numbers)  # so compact() need not look for unused ones
             return list(range(len(other.numbers)))
         same = same or (lambda access: access)
         numbers, here, known = [0] * len(other.numbers), self.numbers, self.numbers.get
