@@ -20,6 +20,7 @@ from types import FunctionType, MethodType
 from typing import Any
 
 import jinja2
+from jinja2.runtime import Context, Macro
 from markupsafe import Markup
 
 from storyblog.dates import long_date
@@ -65,7 +66,7 @@ class RenderedPages:
     """Template mistakes, each reported once."""
 
 
-class DirectContext(jinja2.runtime.Context):
+class DirectContext(Context):
     """Jinja's context, calling macros and plain functions at once: a page makes fifty such
     calls, and Jinja's own `call` looks at each callable three times for a context, an
     environment or an eval context to pass it, which neither a macro nor a plain function
@@ -73,9 +74,7 @@ class DirectContext(jinja2.runtime.Context):
 
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # names no keyword can take
         kind = type(__obj)
-        if kind is not jinja2.runtime.Macro and (
-            kind not in PLAIN_CALLABLES or hasattr(__obj, "jinja_pass_arg")
-        ):
+        if kind is not Macro and (kind not in PLAIN_CALLABLES or hasattr(__obj, "jinja_pass_arg")):
             return super().call(__obj, *args, **kwargs)
         kwargs.pop("_block_vars", None)
         kwargs.pop("_loop_vars", None)
