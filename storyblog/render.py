@@ -111,6 +111,8 @@ class Renderer:
         self.env.filters["plural"] = plural
         self.env.globals["cached"] = self.cached
         self.partials: dict[Hashable, tuple[Markup, set[int]]] = {}
+        self.rendered = PageReads()
+        """The reads of the pages render_all has rendered so far."""
 
     def compile_all(self) -> None:
         """Compiles every template once, here: not again in each worker the pages are spread
@@ -137,18 +139,25 @@ class Renderer:
         done = RenderedPages(PageReads(), [], [])
         work = partial(self.render_here, staging=staging)
         assert self.env.fingerprints is not None
-        with closing(spread(work, specs, smallest=PAGES_IN_PARALLEL_FROM)) as parts:
-            for part in parts:  # (closed on any error: no worker outlives the staging)
-                done.reads.merge(part.reads, self.env.fingerprints.same)
-                done.staged += part.staged
-                done.problems += [p for p in part.problems if p not in done.problems]
-                if progress:
-                    progress("pages rendered", len(done.reads.pages), len(specs))
+        self.rendered = done.reads
+        try:
+            with closing(spread(work, specs, smallest=PAGES_IN_PARALLEL_FROM)) as parts:
+                for part in parts:  # (closed on any error: no worker outlives the staging)
+                    done.reads.merge(part.reads, self.env.fingerprints.same)
+                    done.staged += part.staged
+                    done.problems += [p for p in part.problems if p not in done.problems]
+                    if progress:
+                        progress("pages rendered", len(done.reads.pages), len(specs))
+        finally:
+            self.rendered = PageReads()
         return done
 
     def render_here(self, specs: Sequence[PageSpec], staging: Staging) -> RenderedPages:
-        done = RenderedPages(PageReads(), [], [])
-        self.env.track_into(done.reads)
+        # In a worker, the reads of the pages rendered before it was forked are numbered
+        # already: a worker sends back only the reads they did not make.
+        known = self.rendered.numbers
+        done = RenderedPages(PageReads(first=len(known)), [], [])
+        self.env.track_into(done.reads, known)
         self.partials = {}  # their reads are numbered in another PageReads
         problems: dict[Problem, None] = {}
         for spec in specs:

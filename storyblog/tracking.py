@@ -163,7 +163,10 @@ class PageReads:
     """What pages read: each read numbered once, and each page's reads an array of
     numbers. Compact to send back from a worker, to hold and to keep, quick to search."""
 
-    def __init__(self) -> None:
+    def __init__(self, first: int = 0) -> None:
+        """`first`: a worker's, numbered on top of the record it is merged into, as that was
+        when the worker was forked (see merge): its own reads are numbered from there."""
+        self.first = first
         self.numbers: dict[Access, int] = {}
         self.pages: dict[str, array[int]] = {}
         self.looked_at = 0
@@ -171,7 +174,7 @@ class PageReads:
 
     def number(self, access: Access) -> int:
         """The read's number, given here the first time it is asked for."""
-        return self.numbers.setdefault(access, len(self.numbers))
+        return self.numbers.setdefault(access, self.first + len(self.numbers))
 
     def add(self, path: str, numbers: Iterable[int]) -> None:
         """The page's reads, by their numbers here."""
@@ -179,15 +182,17 @@ class PageReads:
 
     def merge(self, other: PageReads, same: Callable[[Access], Access] | None = None) -> list[int]:
         """Other's pages, their reads numbered as here: the number here of each of other's
-        reads, by other's number. `same` gives the read to keep for one of other's: an equal
-        one made of objects already here."""
-        if same is None and not self.numbers:  # a cold build's: other's numbers as they are,
-            self.numbers = dict(other.numbers)  # each made by a page rendered
+        reads, by other's number. Other's numbers below its `first` are numbers here: it
+        was numbered on top of this record's first reads. `same` gives the read to keep for
+        one of other's: an equal one made of objects already here."""
+        if same is None and not self.numbers and not other.first:  # a cold build's: other's
+            self.numbers = dict(other.numbers)  # numbers as they are, each made by a page
             self.pages.update(other.pages)
             self.looked_at = len(self.numbers)  # so compact() need not look for unused ones
             return list(range(len(other.numbers)))
         same = same or (lambda access: access)
-        numbers, here, known = [0] * len(other.numbers), self.numbers, self.numbers.get
+        numbers = list(range(other.first + len(other.numbers)))  # from first on: set below
+        here, known = self.numbers, self.numbers.get
         for access, number in other.numbers.items():  # inlined: a chunk holds tens of thousands
             found = known(access)
             if found is None:
@@ -345,6 +350,7 @@ class TrackingEnvironment(jinja2.Environment):
         self.fingerprints: Fingerprints | None = None
         self.reads: set[int] | None = None
         self.numbering = PageReads()
+        self.known: Mapping[Access, int] = {}
         self._numbered: dict[int, dict[Hashable, int]] = {}
         """For each tracked object, by its id: its reads, by attribute name or ("item", key),
         and their numbers. A read is made a hundred times a page, and numbered once."""
@@ -355,10 +361,11 @@ class TrackingEnvironment(jinja2.Environment):
         every import copies key by key in Python, took a twelfth of rendering."""
         return super().make_globals(d) if d else self.globals
 
-    def track_into(self, numbering: PageReads) -> None:
-        """Numbers the reads from now on in `numbering`."""
+    def track_into(self, numbering: PageReads, known: Mapping[Access, int]) -> None:
+        """Numbers the reads from now on: a read in `known` by its number there, any other
+        in `numbering`."""
         assert self.fingerprints is not None
-        self.numbering = numbering
+        self.numbering, self.known = numbering, known
         self._numbered = {number: {} for number in self.fingerprints.keys}
 
     def getattr(self, obj: Any, attribute: str) -> Any:
@@ -392,7 +399,9 @@ class TrackingEnvironment(jinja2.Environment):
 
     def _number(self, obj: object, kind: str, name: Any) -> int:
         assert self.fingerprints is not None
-        return self.numbering.number((self.fingerprints.keys[id(obj)], kind, name))
+        access = (self.fingerprints.keys[id(obj)], kind, name)
+        number = self.known.get(access)
+        return self.numbering.number(access) if number is None else number
 
 
 @cache

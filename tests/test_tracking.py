@@ -38,6 +38,19 @@ def test_parts_merged_keep_each_page_s_reads_and_number_each_read_once() -> None
     }
 
 
+def test_a_worker_numbers_only_new_reads_on_top_of_the_record_it_was_forked_from() -> None:
+    merged = PageReads()
+    add(merged, "a/", [story("a", "title"), story("b", "title")])
+    known = dict(merged.numbers)  # as the worker sees it, forked now
+    worker = PageReads(first=len(known))
+    worker.add("c/", [known[story("b", "title")], worker.number(story("c", "date"))])
+    add(merged, "d/", [story("d", "title")])  # merged from another worker meanwhile
+    assert merged.merge(worker) == [0, 1, 3]  # c's date is the third read here, not the second
+    assert by_page(merged)["c/"] == {story("b", "title"), story("c", "date")}
+    assert by_page(merged)["d/"] == {story("d", "title")}
+    assert len(merged.numbers) == 4
+
+
 def test_compacting_drops_only_reads_no_page_makes_and_says_which_it_kept() -> None:
     reads = PageReads()
     add(reads, "gone/", [story(str(n), "title") for n in range(10)])
