@@ -14,6 +14,8 @@ memory (sampling the memory costs CPU, so that run is not timed):
 - The floor: Python-Markdown alone converting every story body in this
   process, divided by the cores storyblog may use. No Python generator beats it
   without a faster Markdown, so cold / floor tells how much is left to gain.
+  It is timed after each cold build, as many times: a machine whose speed
+  drifts from minute to minute moves both alike, not one of them.
 
 Corpora and the competitors' venv stay in the work folder for the next run; the
 builds' outputs are deleted unless --keep. The builds run in --scratch, the work
@@ -109,20 +111,24 @@ def measure_size(
     arguments: argparse.Namespace, work: Path, folder: Path, size: int, venv: Path | None
 ) -> dict[str, Any]:
     stories = corpus(arguments.make_corpus, work, size, "storyblog")
-    results, rewritten = measure_storyblog(stories, folder, arguments.runs)
+    bodies = story_bodies(stories / "content/posts")
+    floor: list[float] = []
+    results, rewritten = measure_storyblog(
+        stories, folder, arguments.runs, lambda: floor.append(plain_floor(bodies))
+    )
     if venv is not None:
         runs = arguments.competitor_runs or (1 if size >= 5000 else arguments.runs)
         pelican = corpus(arguments.make_corpus, work, size, "pelican")
         results |= measure_competitor("Pelican", pelican, "content", folder, runs, venv)
         hugo = corpus(arguments.make_corpus, work, size, "hugo")
         results |= measure_competitor("Hugo", hugo, "content/posts", folder, runs, venv)
-    plain, extended = floors(stories / "content/posts")
     return {
         "body_words": json.loads((stories / "corpus.json").read_text())["body_words"],
         "builds": {name: summary(samples) for name, samples in results.items()},
         "files_rewritten_when_nothing_changed": rewritten,
-        "floor_one_core": plain,
-        "floor_with_storyblog_extensions_one_core": extended,
+        "floor_one_core": statistics.median(floor),
+        "floor_one_core_runs": floor,
+        "floor_with_storyblog_extensions_one_core": extended_floor(bodies),
         "cores": os.cpu_count() or 1,
     }
 
@@ -137,15 +143,24 @@ def corpus(generator: Path, work: Path, size: int, layout: str) -> Path:
     return folder
 
 
-def measure_storyblog(corpus: Path, folder: Path, runs: int) -> tuple[dict[str, list[Sample]], int]:
-    """Edits go to copies of the corpus and the theme, so the corpus can be reused as it is."""
+def measure_storyblog(
+    corpus: Path, folder: Path, runs: int, after_cold: Callable[[], None]
+) -> tuple[dict[str, list[Sample]], int]:
+    """Edits go to copies of the corpus and the theme, so the corpus can be reused as it is.
+    after_cold() runs after each timed cold build."""
     content = fresh_copy(corpus / "content", folder / "storyblog/content")
     templates = fresh_copy(REPO / "templates", folder / "storyblog/templates")
     output, cache = folder / "storyblog/site", folder / "storyblog/cache"
     command = [sys.executable, "build.py", "--content", str(content)]
     command += ["--templates", str(templates), "--output", str(output), "--cache", str(cache)]
     log, posts = folder / "storyblog.log", stories(content / "posts")
-    results = {"storyblog cold": repeated(runs, lambda n: forget(output, cache), command, log)}
+
+    def cold(n: int) -> None:
+        if n:
+            after_cold()
+        forget(output, cache)
+
+    results = {"storyblog cold": repeated(runs, cold, command, log)}
     rewritten = 0
 
     def unchanged(sampled: bool) -> Sample:
@@ -258,18 +273,24 @@ def proportional_kb(pid: int) -> int:
     return int(pss[0]) if pss else 0
 
 
-def floors(posts: Path) -> tuple[float, float]:
-    """Seconds on one core to convert every story body: with Python-Markdown's defaults, and
-    with storyblog's extensions (callouts, footnotes, tables, ids, summaries)."""
-    bodies = [path.read_text(encoding="utf-8").split("---\n", 2)[2] for path in stories(posts)]
+def story_bodies(posts: Path) -> list[str]:
+    return [path.read_text(encoding="utf-8").split("---\n", 2)[2] for path in stories(posts)]
+
+
+def plain_floor(bodies: list[str]) -> float:
+    """Seconds on one core to convert every story body with Python-Markdown's defaults."""
     converter = markdown.Markdown()
     started = time.perf_counter()
     for body in bodies:
         converter.reset().convert(body)
-    plain = time.perf_counter() - started
+    return time.perf_counter() - started
+
+
+def extended_floor(bodies: list[str]) -> float:
+    """The same with storyblog's extensions (callouts, footnotes, tables, ids, summaries)."""
     started = time.perf_counter()
     convert_here([Document(body) for body in bodies])
-    return plain, time.perf_counter() - started
+    return time.perf_counter() - started
 
 
 def competitor_venv(venv: Path) -> Path:
@@ -346,13 +367,15 @@ def print_size(size: int, result: dict[str, Any]) -> None:
     rewritten = result["files_rewritten_when_nothing_changed"]
     print(f"files rewritten by the nothing-changed builds: {rewritten} (should be 0)")
     cold = builds["storyblog cold"]["median"]
+    runs = result["floor_one_core_runs"]
+    print(f"floor runs, one after each cold build: {' '.join(f'{r:.2f}' for r in runs)} s")
     for label, key in [
-        ("floor (Python-Markdown alone, its defaults)", "floor_one_core"),
+        ("floor (Python-Markdown alone, its defaults; median)", "floor_one_core"),
         ("floor with storyblog's Markdown extensions", "floor_with_storyblog_extensions_one_core"),
     ]:
         floor = result[key] / cores
         print(f"{label}: {result[key]:.2f} s on one core / {cores} cores = {floor:.2f} s; "
-              f"storyblog cold = {cold / floor:.1f}× this floor")  # fmt: skip
+              f"storyblog cold = {cold / floor:.2f}× this floor")  # fmt: skip
     if "Pelican cold" in builds:
         unchanged = builds["storyblog nothing changed"]["median"]
         print(f"storyblog cold vs Pelican cold: {faster(cold, builds['Pelican cold']['median'])}")
