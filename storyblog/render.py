@@ -11,17 +11,17 @@ from __future__ import annotations
 import pydoc
 import re
 import traceback
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, MutableMapping, Sequence
 from contextlib import closing, suppress
 from dataclasses import dataclass, fields, is_dataclass
 from functools import partial
 from pathlib import Path
-from types import FunctionType, MethodType
+from types import CodeType, FunctionType, MethodType
 from typing import Any
 
 import jinja2
 from jinja2.runtime import Context, Macro
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from storyblog.dates import long_date
 from storyblog.errors import Problem, closest, plural
@@ -89,6 +89,39 @@ class DirectContext(Context):
 PLAIN_CALLABLES = frozenset((FunctionType, MethodType))
 
 
+class OutputTemplate(jinja2.Template):
+    """Jinja's template, whose `{{ … }}` are escaped by escape_output."""
+
+    @classmethod
+    def from_code(
+        cls,
+        environment: jinja2.Environment,
+        code: CodeType,
+        globals: MutableMapping[str, Any],
+        uptodate: Callable[[], bool] | None = None,
+    ) -> jinja2.Template:
+        template = super().from_code(environment, code, globals, uptodate)
+        # The compiled code's functions share one namespace, which imports `escape`
+        # from jinja2.runtime: it calls that only for the values it outputs.
+        template.root_render_func.__globals__["escape"] = escape_output
+        return template
+
+
+def escape_output(value: Any) -> str:
+    """markupsafe.escape, for a value a template outputs, which Jinja only joins into the
+    page: a text with nothing to escape (most: names, dates, addresses) is output as it
+    is, and HTML already safe too, not first copied into a new Markup. A tenth of the
+    time rendering took."""
+    kind = type(value)
+    if kind is str:
+        return value if TO_ESCAPE(value) is None else escape(value)
+    return value if kind is Markup else escape(value)
+
+
+TO_ESCAPE = re.compile("[&<>\"']").search
+"""What markupsafe.escape replaces."""
+
+
 class Renderer:
     """Templates compiled once; make a new Renderer when a template changes."""
 
@@ -106,6 +139,7 @@ class Renderer:
             bytecode_cache=COMPILED,
         )
         self.env.context_class = DirectContext
+        self.env.template_class = OutputTemplate
         self.env.filters["long_date"] = long_date
         self.env.filters["iso"] = lambda moment: moment.isoformat()
         self.env.filters["plural"] = plural
