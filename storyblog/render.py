@@ -11,6 +11,7 @@ from __future__ import annotations
 import pydoc
 import re
 import traceback
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, MutableMapping, Sequence
 from contextlib import closing, suppress
 from dataclasses import dataclass, fields, is_dataclass
@@ -169,7 +170,14 @@ class Renderer:
     def render_all(
         self, specs: Sequence[PageSpec], staging: Staging, progress: Progress = None
     ) -> RenderedPages:
-        """Every page, staged where it changed, over the machine's cores when there are many."""
+        """Every page, staged where it changed, over the machine's cores when there are many.
+
+        The kinds of page there are fewest of go first: pages that list many things (the
+        sitemap, the feeds, the archives), each slower than a story's. The many story
+        pages, alike and quick, come last, and the workers finish them together: in plan
+        order, one worker was left with the archives while the other had nothing to do."""
+        kinds = Counter(spec.template for spec in specs)
+        specs = sorted(specs, key=lambda spec: kinds[spec.template])
         done = RenderedPages(PageReads(), [], [])
         work = partial(self.render_here, staging=staging)
         assert self.env.fingerprints is not None
