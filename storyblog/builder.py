@@ -333,7 +333,7 @@ class Builder:
             "compiled_templates": COMPILED.compiled,
             "outputs": outputs,  # a page whose file changed since is rendered again
         }
-        model = model_of(*self.planned, self.memory.reads, COMPILED.compiled)
+        model = partial(model_of, *self.planned, self.memory.reads, COMPILED.compiled)
         self.cache.save(state, Manifest(options, taken_ns, inputs, outputs, result), model)
 
     def _kept_options(self) -> BuildOptions:

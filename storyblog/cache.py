@@ -25,17 +25,21 @@ import pickle
 import struct
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from hashlib import blake2b
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from storyblog import __version__
+from storyblog.parallel import begun
 from storyblog.shown import Model
 from storyblog.stats import Stat, stat_of
+
+T = TypeVar("T")
 
 MAGIC = b"storyblog cache\n"
 HEADER = struct.Struct("<32sIQ")
@@ -133,17 +137,20 @@ class Cache:
         _save(self.edits_file, (self._model_token, token, model.edited, model.readers.since))
         _save(self.manifest_file, replace(manifest, model=token))
 
-    def save(self, state: State, manifest: Manifest, model: Model) -> None:
+    def save(self, state: State, manifest: Manifest, model: Callable[[], Model]) -> None:
         """The state's changes since it was saved whole, or the whole state when they are
-        many, and the model; then the manifest, which is only ever as new as the state
-        and the model beside it."""
+        many, and the model(); then the manifest, which is only ever as new as the state
+        and the model beside it.
+
+        With no state loaded or saved before (a cold build), the model is made and saved
+        in a forked process while this one saves the state, each on a core: at 10,000
+        stories, 1.0 s rather than 1.4. Each page of memory either process then touches
+        is copied (a peak of 455 MB rather than 380). A process that loaded the state
+        holds more, and the two would copy more of it (a template edit peaked at 560 MB,
+        not 410): it saves one after the other."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        model_token = os.urandom(16)
-        with _written(self.bodies_file) as bodies:
-            model = model.bodies_to(bodies)
-        _save(self.model_file, (model_token, model))
-        self.edits_file.unlink(missing_ok=True)
-        self._model_token, manifest = model_token, replace(manifest, model=model_token)
+        save_model = partial(self._save_model, model)
+        model_saved = begun(save_model) if not self._token else _done(save_model())
         changes, count = _changes(self._whole, state) if self._token else ({}, 0)
         entries = sum(len(part) for part in state.values() if isinstance(part, dict | list))
         if self._token and count <= entries * WHOLE_AGAIN_AT:
@@ -153,7 +160,21 @@ class Cache:
             _save(self.state_file, (token, state))
             self.changes_file.unlink(missing_ok=True)
             self._token, self._whole = token, _copies(state)  # only once it is saved
-        _save(self.manifest_file, manifest)
+        self._model_token = model_saved()
+        self.edits_file.unlink(missing_ok=True)
+        _save(self.manifest_file, replace(manifest, model=self._model_token))
+
+    def _save_model(self, model: Callable[[], Model]) -> bytes:
+        """Its stories' bodies, then the model itself; its token."""
+        token = os.urandom(16)
+        with _written(self.bodies_file) as bodies:
+            made = model().bodies_to(bodies)
+        _save(self.model_file, (token, made))
+        return token
+
+
+def _done(result: T) -> Callable[[], T]:
+    return lambda: result
 
 
 def _copies(state: State) -> State:

@@ -203,7 +203,7 @@ def test_an_edit_saves_only_its_changes_and_they_load_as_saved(tmp_path: Path) -
     cache = storyblog.cache.Cache(tmp_path / "cache", tmp_path / "content", tmp_path / "site")
     state = {"pages": {f"p{n}": (n, "x") for n in range(1000)}, "seen": list(range(1000)),
              "options": "first"}  # fmt: skip
-    cache.save(state, manifest(1), MODEL)
+    cache.save(state, manifest(1), no_model)
     assert not cache.changes_file.exists()
     loaded = storyblog.cache.Cache(cache.folder, tmp_path / "content", tmp_path / "site")
     state = loaded.load_state()
@@ -214,14 +214,14 @@ def test_an_edit_saves_only_its_changes_and_they_load_as_saved(tmp_path: Path) -
     state["seen"][3:5] = [-1, -2]
     del state["seen"][-10:]
     state["options"] = "second"
-    loaded.save(state, manifest(2), MODEL)
+    loaded.save(state, manifest(2), no_model)
     whole_size = cache.state_file.stat().st_size
     assert cache.changes_file.stat().st_size < whole_size / 10
     again = storyblog.cache.Cache(cache.folder, tmp_path / "content", tmp_path / "site")
     assert again.load_state() == state
     for page in range(600):  # many changes: the whole state is saved again, without changes
         state["pages"][f"p{page}"] = ("edited again",)
-    again.save(state, manifest(3), MODEL)
+    again.save(state, manifest(3), no_model)
     assert not cache.changes_file.exists()
     assert (
         storyblog.cache.Cache(cache.folder, tmp_path / "content", tmp_path / "site").load_state()
@@ -232,15 +232,15 @@ def test_an_edit_saves_only_its_changes_and_they_load_as_saved(tmp_path: Path) -
 def test_changes_are_never_applied_to_another_state(tmp_path: Path) -> None:
     folders = tmp_path / "cache", tmp_path / "content", tmp_path / "site"
     first = storyblog.cache.Cache(*folders)
-    first.save({"pages": {f"p{n}": n for n in range(100)}}, manifest(1), MODEL)
+    first.save({"pages": {f"p{n}": n for n in range(100)}}, manifest(1), no_model)
     second = storyblog.cache.Cache(*folders)
     state = second.load_state()
     assert state is not None
     state["pages"]["p1"] = "changed"
-    second.save(state, manifest(2), MODEL)
+    second.save(state, manifest(2), no_model)
     assert second.changes_file.exists()
     saved_changes = second.changes_file.read_bytes()
-    first.save({"pages": {"z": 26}}, manifest(3), MODEL)  # another build saves a new whole state
+    first.save({"pages": {"z": 26}}, manifest(3), no_model)  # another build saves a new whole state
     second.changes_file.write_bytes(saved_changes)  # and the old changes are found beside it
     assert storyblog.cache.Cache(*folders).load_state() == {"pages": {"z": 26}}
 
@@ -263,10 +263,10 @@ def manifest(number: int) -> storyblog.cache.Manifest:
     return storyblog.cache.Manifest(None, number, {}, {}, None)
 
 
-MODEL = Model(
-    Site(config_from_mapping({}, print, print), (), (), (), ()), {}, [], PageReads(), [], {}
-)  # type: ignore[arg-type]
-"""A model of nothing, for the tests of the state alone."""
+def no_model() -> Model:
+    """A model of nothing, for the tests of the state alone."""
+    site = Site(config_from_mapping({}, print, print), (), (), (), ())
+    return Model(site, {}, [], PageReads(), [], {})  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("version", ["0.1.0 cache 13", "99.0 cache 14"])
