@@ -32,14 +32,12 @@ from functools import partial
 from hashlib import blake2b
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO
 
 from storyblog import __version__
 from storyblog.parallel import begun
 from storyblog.shown import Model
 from storyblog.stats import Stat, stat_of
-
-T = TypeVar("T")
 
 MAGIC = b"storyblog cache\n"
 HEADER = struct.Struct("<32sIQ")
@@ -149,8 +147,7 @@ class Cache:
         holds more, and the two would copy more of it (a template edit peaked at 560 MB,
         not 410): it saves one after the other."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        save_model = partial(self._save_model, model)
-        model_saved = begun(save_model) if not self._token else _done(save_model())
+        model_saved = begun(partial(self._save_model, model), apart=not self._token)
         changes, count = _changes(self._whole, state) if self._token else ({}, 0)
         entries = sum(len(part) for part in state.values() if isinstance(part, dict | list))
         if self._token and count <= entries * WHOLE_AGAIN_AT:
@@ -171,10 +168,6 @@ class Cache:
             made = model().bodies_to(bodies)
         _save(self.model_file, (token, made))
         return token
-
-
-def _done(result: T) -> Callable[[], T]:
-    return lambda: result
 
 
 def _copies(state: State) -> State:

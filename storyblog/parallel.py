@@ -175,11 +175,11 @@ class Streamed(Generic[T, R]):
         self.pending = []
 
 
-def begun(work: Callable[[], R]) -> Callable[[], R]:
+def begun(work: Callable[[], R], *, apart: bool = True) -> Callable[[], R]:
     """work() begun in a forked process, to run while this one does something else (both
-    wait on the disk, or one does), where this process may fork; else run here. Returns
-    the function that waits for its result."""
-    if not _may_fork():
+    wait on the disk, or one does), where this process may fork and `apart` is not False;
+    else run here. Returns the function that waits for its result."""
+    if not (apart and _may_fork()):
         result = work()
         return lambda: result
     receiving, sending = get_context("fork").Pipe(duplex=False)
