@@ -251,21 +251,24 @@ class Fingerprints:
             objects.update((("author", author.slug), author) for author in site.authors)
             objects.update((("page", page.source, page.slug), page) for page in site.pages)
         same = {key: key for key in before or ()}
-        self.objects = {same.get(key, key): value for key, value in objects.items()}
-        self.keys = {id(value): key for key, value in self.objects.items()}
-        self._same_keys = {key: key for key in self.objects}
-        self._memo: dict[int, tuple[object, Hashable]] = {
-            id(value): (value, key) for key, value in self.objects.items()
-        }
+        self._track({same.get(key, key): value for key, value in objects.items()})
         self._now: dict[Access, Hashable] = {}
 
     @classmethod
     def of_objects(cls, objects: Mapping[Key, object]) -> Fingerprints:
         """The fingerprints of what these objects (the last build's) read."""
         fingerprints = cls(None)
-        fingerprints.objects = dict(objects)
-        fingerprints._memo = {id(value): (value, key) for key, value in objects.items()}
+        fingerprints._track(dict(objects))
         return fingerprints
+
+    def _track(self, objects: dict[Key, object]) -> None:
+        """These objects, by key, as the tracked ones."""
+        self.objects = objects
+        self.keys = {id(value): key for key, value in objects.items()}
+        self._same_keys = {key: key for key in objects}
+        self._memo: dict[int, tuple[object, Hashable]] = {
+            id(value): (value, key) for key, value in objects.items()
+        }
 
     def of_values(self, values: Mapping[str, object]) -> Iterator[Hashable]:
         """A page's values, one by one: name, fingerprint, name, fingerprint…"""
